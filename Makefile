@@ -1,0 +1,45 @@
+# The whole set-up on a fresh machine is `make demo` or `make test`; every other target is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PERCOLATOR := node bin/percolator.js
+INSTALL_STAMP := node_modules/.install-stamp
+
+.PHONY: help install build stack stack-down stack-status test test-unit lint demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(INSTALL_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(INSTALL_STAMP) ## install npm dependencies (npm ci) when package-lock.json changed
+
+build: install ## compile TypeScript to dist/
+	npm run --silent build
+
+stack: build ## start Kafka, the schema registry, Redis and Postgres (a quick no-op when already up)
+	$(PERCOLATOR) stack up
+
+stack-down: build ## stop the services the stack started
+	$(PERCOLATOR) stack down
+
+stack-status: build ## show which services answer
+	$(PERCOLATOR) stack status
+
+lint: install ## type-check, ESLint and Prettier
+	npm run --silent typecheck
+	npm run --silent lint
+	npm run --silent format:check
+
+test: build lint stack ## run the whole suite against the real local stack
+	npx vitest run
+
+test-unit: build ## run only the unit tests (no services needed)
+	npx vitest run --project unit
+
+demo: build stack ## run the demo end to end
+	$(PERCOLATOR) demo
+
+clean: ## remove build output (the stack's data stays in .stack/)
+	rm -rf dist coverage
