@@ -29,7 +29,7 @@ const HTTP = ['http:', 'https:'] as const;
 
 export const DEFAULTS = {
   PORT: 8080,
-  DATABASE_URL: 'postgres://127.0.0.1:5432/percolator',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/percolator',
   REDIS_URL: 'redis://127.0.0.1:6379',
   KAFKA_BROKERS: '127.0.0.1:9092',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
