@@ -48,7 +48,12 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
     kafkaBrokers: read.hostPorts('KAFKA_BROKERS', DEFAULTS.KAFKA_BROKERS),
     schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', DEFAULTS.SCHEMA_REGISTRY_URL, HTTP),
     logLevel: read.oneOf('LOG_LEVEL', DEFAULTS.LOG_LEVEL, LOG_LEVELS),
-    maxConcurrentWorkflows: read.integer('MAX_CONCURRENT_WORKFLOWS', DEFAULTS.MAX_CONCURRENT_WORKFLOWS, 1, 1_000_000),
+    maxConcurrentWorkflows: read.integer(
+      'MAX_CONCURRENT_WORKFLOWS',
+      DEFAULTS.MAX_CONCURRENT_WORKFLOWS,
+      1,
+      1_000_000,
+    ),
     topicPrefix: read.string('TOPIC_PREFIX', DEFAULTS.TOPIC_PREFIX),
     agentUrls: {
       'social-media-content': read.optionalUrl('SOCIAL_MEDIA_AGENT_URL', HTTP),
@@ -58,7 +63,9 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
     },
   };
   if (!/^[A-Za-z0-9._-]+$/.test(config.topicPrefix)) {
-    read.problems.push(`TOPIC_PREFIX=${JSON.stringify(config.topicPrefix)}: expected letters, digits, '.', '_' or '-'`);
+    read.problems.push(
+      `TOPIC_PREFIX=${JSON.stringify(config.topicPrefix)}: expected letters, digits, '.', '_' or '-'`,
+    );
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

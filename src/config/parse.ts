@@ -62,7 +62,9 @@ export class EnvReader {
       .split(',')
       .map((entry) => entry.trim())
       .filter(Boolean);
-    const bad = entries.filter((entry) => !/^[A-Za-z0-9._-]+:\d{1,5}$/.test(entry) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(entry));
+    const bad = entries.filter(
+      (entry) => !/^[A-Za-z0-9._-]+:\d{1,5}$/.test(entry) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(entry),
+    );
     if (entries.length === 0 || bad.length > 0) {
       this.problems.push(`${name}=${JSON.stringify(raw)}: expected a comma-separated list of host:port`);
       return fallback.split(',');
@@ -79,7 +81,9 @@ export class EnvReader {
       return raw;
     }
     if (!protocols.includes(parsed.protocol)) {
-      this.problems.push(`${name}=${JSON.stringify(raw)}: expected a URL with scheme ${protocols.join(' or ')}`);
+      this.problems.push(
+        `${name}=${JSON.stringify(raw)}: expected a URL with scheme ${protocols.join(' or ')}`,
+      );
     }
     return raw;
   }
