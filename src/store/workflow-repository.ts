@@ -1,0 +1,134 @@
+// Workflow definitions in Postgres: a workflow is a name with immutable, numbered versions.
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+
+export interface WorkflowVersionRecord {
+  workflowId: string;
+  name: string;
+  version: number;
+  definition: unknown;
+  checksum: string;
+  author: string;
+  status: 'draft' | 'active' | 'archived';
+  createdAt: Date;
+}
+
+export interface SaveVersionInput {
+  name: string;
+  description?: string;
+  /** The parsed definition (what the validator accepted), stored as JSONB. */
+  definition: unknown;
+  /** The text the user sent, kept for display and diffing. */
+  source?: string;
+  author?: string;
+}
+
+export function definitionChecksum(definition: unknown): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(definition)).digest('hex')}`;
+}
+
+export class WorkflowRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Stores a new version of the workflow named in the input (creating the workflow on first use) and makes it
+   * the active one. Saving a definition identical to the active version returns that version unchanged.
+   */
+  async saveVersion(
+    input: SaveVersionInput,
+  ): Promise<{ workflowId: string; name: string; version: number; created: boolean }> {
+    const checksum = definitionChecksum(input.definition);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO workflows (id, name, description) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+        [randomUUID(), input.name, input.description ?? ''],
+      );
+      // The row lock serialises concurrent saves of one workflow, so version numbers never collide.
+      const { rows } = await client.query<{ id: string; active_version: number | null }>(
+        `SELECT id, active_version FROM workflows WHERE name = $1 FOR UPDATE`,
+        [input.name],
+      );
+      const workflow = rows[0]!;
+      if (workflow.active_version !== null) {
+        const active = await client.query<{ checksum: string }>(
+          `SELECT checksum FROM workflow_versions WHERE workflow_id = $1 AND version = $2`,
+          [workflow.id, workflow.active_version],
+        );
+        if (active.rows[0]?.checksum === checksum) {
+          await client.query('COMMIT');
+          return {
+            workflowId: workflow.id,
+            name: input.name,
+            version: workflow.active_version,
+            created: false,
+          };
+        }
+      }
+      const { rows: next } = await client.query<{ version: number }>(
+        `SELECT COALESCE(MAX(version), 0) + 1 AS version FROM workflow_versions WHERE workflow_id = $1`,
+        [workflow.id],
+      );
+      const version = next[0]!.version;
+      await client.query(
+        `INSERT INTO workflow_versions (workflow_id, version, definition, source, checksum, author)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          workflow.id,
+          version,
+          JSON.stringify(input.definition),
+          input.source ?? null,
+          checksum,
+          input.author ?? 'unknown',
+        ],
+      );
+      await client.query(
+        `UPDATE workflows SET active_version = $2, status = 'active', description = $3, updated_at = now() WHERE id = $1`,
+        [workflow.id, version, input.description ?? ''],
+      );
+      await client.query('COMMIT');
+      return { workflowId: workflow.id, name: input.name, version, created: true };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async getVersion(workflowId: string, version: number): Promise<WorkflowVersionRecord | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT v.workflow_id, w.name, v.version, v.definition, v.checksum, v.author, v.status, v.created_at
+         FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id
+        WHERE v.workflow_id = $1 AND v.version = $2`,
+      [workflowId, version],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** The active version of a workflow named by its id or its name. */
+  async getActive(idOrName: string): Promise<WorkflowVersionRecord | undefined> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+    const { rows } = await this.pool.query(
+      `SELECT v.workflow_id, w.name, v.version, v.definition, v.checksum, v.author, v.status, v.created_at
+         FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.active_version
+        WHERE ${isUuid ? 'w.id = $1::uuid' : 'w.name = $1'} AND w.status = 'active'`,
+      [idOrName],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+}
+
+function toRecord(row: Record<string, unknown>): WorkflowVersionRecord {
+  return {
+    workflowId: row.workflow_id as string,
+    name: row.name as string,
+    version: row.version as number,
+    definition: row.definition,
+    checksum: row.checksum as string,
+    author: row.author as string,
+    status: row.status as WorkflowVersionRecord['status'],
+    createdAt: row.created_at as Date,
+  };
+}
