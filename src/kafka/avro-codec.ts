@@ -6,6 +6,8 @@ import { PercolatorError } from '../errors.js';
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
+/** Bytes before the Avro body: the magic byte and the schema id. */
+export const WIRE_HEADER_BYTES = HEADER_BYTES;
 
 /** A schema as read from an .avsc file; avsc checks it when the type is built. */
 export type AvroSchemaJson = Readonly<Record<string, unknown>>;
@@ -96,6 +98,11 @@ export class AvroCodec {
         error,
       );
     }
+  }
+
+  /** The writer's type for a schema id: from the cache, or fetched from the registry once. */
+  async writerType(schemaId: number): Promise<avro.Type> {
+    return this.types.get(schemaId) ?? (await this.load(schemaId));
   }
 
   private load(schemaId: number): Promise<avro.Type> {
