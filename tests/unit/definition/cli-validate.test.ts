@@ -1,0 +1,98 @@
+import { Command, CommanderError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { registerValidateCommand, runValidate, type ValidateIo } from '../../../src/cli/commands/validate.js';
+
+const SEED = 'tests/fixtures/workflows/seed-content-creation.yaml';
+const BROKEN = 'tests/fixtures/workflows/invalid/unknown-step-type.yaml';
+
+function captureIo(): ValidateIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (line) => stdout.push(line),
+    err: (line) => stderr.push(line),
+    readFile: (path) => readFile(path),
+  };
+}
+
+// Runs the command as main.ts does (exitOverride), returning the exit code main.ts would set.
+async function runCli(args: string[], io: ValidateIo): Promise<number> {
+  const previous = process.exitCode;
+  process.exitCode = undefined;
+  const program = new Command()
+    .name('percolator')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerValidateCommand(program, io);
+  try {
+    await program.parseAsync(['node', 'percolator', ...args]);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  } finally {
+    process.exitCode = previous;
+  }
+}
+
+describe('percolator validate', () => {
+  it('prints OK and exits 0 for a valid file', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', SEED], io)).toBe(0);
+    expect(io.stdout).toEqual([`OK ${SEED}`]);
+  });
+
+  it('prints one located line per problem and exits 1 for an invalid file', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', SEED, BROKEN], io)).toBe(1);
+    expect(io.stdout).toEqual([
+      `OK ${SEED}`,
+      `${BROKEN}:9:13 step 'generate': unknown step type 'agnet' (did you mean 'agent'?); valid types are agent, validation, condition, transform, delay, wait_for_event, sub_workflow, end, fail`,
+    ]);
+  });
+
+  it('exits 2 when no file is given', async () => {
+    expect(await runCli(['validate'], captureIo())).toBe(2);
+  });
+
+  it('exits 2 and says why when a file cannot be read', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', SEED, 'tests/fixtures/workflows/missing.yaml'], io)).toBe(2);
+    expect(io.stderr).toEqual([
+      'percolator validate: cannot read tests/fixtures/workflows/missing.yaml: no such file',
+    ]);
+  });
+
+  it('prints warnings without failing the file', async () => {
+    const io = captureIo();
+    const file = 'tests/fixtures/workflows/warning-type-mismatch.yaml';
+    expect(await runValidate([file], {}, io)).toBe(0);
+    expect(io.stdout).toEqual([
+      `${file}:3:9 warning: workflow type 'sequential' does not match the graph: the graph is parallel (step 'fetch' leads to summarize, translate) (computed type: parallel)`,
+      `OK ${file}`,
+    ]);
+  });
+
+  it('prints a machine-readable report with --json', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', '--json', SEED, BROKEN], io)).toBe(1);
+    const report = JSON.parse(io.stdout.join('\n')) as {
+      files: { file: string; valid: boolean; problems: unknown[] }[];
+    };
+    expect(report.files.map((file) => [file.file, file.valid])).toEqual([
+      [SEED, true],
+      [BROKEN, false],
+    ]);
+    expect(report.files[1]?.problems[0]).toEqual({
+      severity: 'error',
+      rule: 'unknown-step-type',
+      message: expect.stringContaining("unknown step type 'agnet'") as unknown,
+      pointer: '/workflow/steps/1/type',
+      line: 9,
+      column: 13,
+    });
+  });
+});
