@@ -40,7 +40,7 @@ export function toPlainJson(value: unknown, maxBytes: number): PlainJsonResult {
   while (stack.length > 0) {
     const frame = stack.pop() as Frame;
     const { source } = frame;
-    if (typeof source === 'function') {
+    if (typeof source === 'function' || isJsonataFunction(source)) {
       return { ok: false, reason: 'the result is a function, which is not JSON data' };
     }
     if (typeof source !== 'object' || source === null) {
@@ -70,4 +70,11 @@ export function toPlainJson(value: unknown, maxBytes: number): PlainJsonResult {
     frame.assign(copy);
   }
   return { ok: true, value: root };
+}
+
+// JSONata lambdas and partial applications are plain objects carrying a marker, not JS functions.
+function isJsonataFunction(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return record['_jsonata_lambda'] === true || record['_jsonata_function'] === true;
 }
