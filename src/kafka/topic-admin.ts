@@ -17,8 +17,58 @@ export async function createMissingTopics(admin: Admin, specs: readonly TopicSpe
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.name));
   if (missing.length === 0) return [];
-  await admin.createTopics({ topics: missing.map(toTopicConfig), waitForLeaders: true });
+  await createTopicsWithLeaders(admin, missing);
   return missing.map((spec) => spec.name);
+}
+
+// Right after a create, a KRaft controller may still answer metadata requests for the new topic with
+// UNKNOWN_TOPIC_OR_PARTITION; kafkajs' own leader wait gives up on that, so we keep polling instead.
+const METADATA_LAG_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const LEADER_WAIT_MS = 30_000;
+const LEADER_POLL_MS = 100;
+
+function isMetadataLag(error: unknown): boolean {
+  return METADATA_LAG_ERRORS.has((error as { type?: string }).type ?? '');
+}
+
+/** Creates the topics and returns once every partition of each has a leader. */
+async function createTopicsWithLeaders(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  try {
+    await admin.createTopics({ topics: specs.map(toTopicConfig), waitForLeaders: true });
+  } catch (error) {
+    if (!isMetadataLag(error)) throw error;
+  }
+  await waitForLeaders(admin, specs);
+}
+
+/** Polls metadata until each topic shows at least its declared partitions, every one with a leader. */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  const names = specs.map((spec) => spec.name);
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = specs.every((spec) => {
+        const topic = topics.find((candidate) => candidate.name === spec.name);
+        return (
+          topic !== undefined &&
+          topic.partitions.length >= spec.partitions &&
+          topic.partitions.every((partition) => partition.leader >= 0)
+        );
+      });
+      if (ready) return;
+    } catch (error) {
+      if (!isMetadataLag(error)) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new PercolatorError(
+        'TOPIC_LEADERS',
+        `topics without all their partitions led after ${LEADER_WAIT_MS} ms: ${names.join(', ')}`,
+        true,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
+  }
 }
 
 function toTopicConfig(spec: TopicSpec): ITopicConfig {
@@ -139,7 +189,7 @@ export async function applyTopics(
 
   const missing = specs.filter((spec) => !existing.has(spec.name));
   if (missing.length > 0 && !options.dryRun) {
-    await admin.createTopics({ topics: missing.map(toTopicConfig), waitForLeaders: true });
+    await createTopicsWithLeaders(admin, missing);
   }
   for (const spec of missing) {
     results.set(spec.name, {
@@ -184,6 +234,10 @@ export async function applyTopics(
     await admin.createPartitions({
       topicPartitions: toRaise.map(({ spec }) => ({ topic: spec.name, count: spec.partitions })),
     });
+    await waitForLeaders(
+      admin,
+      toRaise.map(({ spec }) => spec),
+    );
   }
   return specs.map((spec) => results.get(spec.name)!);
 }
