@@ -16,10 +16,17 @@ export class FieldReader {
   constructor(
     readonly object: PlainObject,
     readonly pointer: string,
-    /** How messages name this map, e.g. `step 'publish'`; empty for the top level. */
-    readonly label: string,
+    /** Whose map this is in messages, e.g. `step 'publish'`; empty for the workflow itself. */
+    readonly owner: string,
     readonly context: ReaderContext,
+    /** The map's path below its owner, e.g. `retry_policy` or `conditions[0]`. */
+    readonly path = '',
   ) {}
+
+  /** How messages name this map: `step 'x': retry_policy`, `triggers[0]`, or empty for the workflow. */
+  get label(): string {
+    return [this.owner, this.path].filter((part) => part !== '').join(': ');
+  }
 
   get problems(): ProblemList {
     return this.context.problems;
@@ -29,9 +36,10 @@ export class FieldReader {
     return childPointer(this.pointer, key);
   }
 
-  /** `step 'x': timeout` — the name a message uses for one of this map's keys. */
+  /** `step 'x': retry_policy.max_attempts` — the name a message uses for one of this map's keys. */
   name(key: string): string {
-    return this.label === '' ? key : `${this.label}: ${key}`;
+    const path = this.path === '' ? key : `${this.path}.${key}`;
+    return this.owner === '' ? path : `${this.owner}: ${path}`;
   }
 
   has(key: string): boolean {
@@ -194,11 +202,11 @@ export class FieldReader {
     return undefined;
   }
 
-  child(key: string, object: PlainObject, label: string): FieldReader {
-    return new FieldReader(object, this.at(key), label, this.context);
+  child(key: string, object: PlainObject): FieldReader {
+    return new FieldReader(object, this.at(key), this.owner, this.context, this.path === '' ? key : `${this.path}.${key}`);
   }
 
-  nested(pointer: string, object: PlainObject, label: string): FieldReader {
-    return new FieldReader(object, pointer, label, this.context);
+  nested(pointer: string, object: PlainObject, owner: string, path = ''): FieldReader {
+    return new FieldReader(object, pointer, owner, this.context, path);
   }
 }

@@ -45,7 +45,7 @@ export function readDefinition(
   document.checkKeys(DOCUMENT_KEYS);
   const root = document.map('workflow', { required: true });
   if (root === undefined) return undefined;
-  const workflow = document.child('workflow', root, '');
+  const workflow = document.nested('/workflow', root, '');
   workflow.checkKeys(WORKFLOW_KEYS);
 
   const before = problems.all.length;
@@ -126,7 +126,7 @@ function readTriggers(workflow: FieldReader): TriggerDefinition[] | undefined {
       );
       return;
     }
-    const trigger = workflow.nested(pointer, item, label);
+    const trigger = workflow.nested(pointer, item, '', label);
     const type = trigger.oneOf('type', TRIGGER_TYPES, { required: true });
     if (type === undefined) return;
     trigger.checkKeys(TRIGGER_KEYS_BY_TYPE[type], (key) => misplacedTriggerKey(key, type));
@@ -206,7 +206,7 @@ function readConnections(workflow: FieldReader): ConnectionDefinition[] | undefi
       );
       return;
     }
-    const connection = workflow.nested(pointer, item, label);
+    const connection = workflow.nested(pointer, item, '', label);
     connection.checkKeys(CONNECTION_KEYS);
     const from = connection.string('from', { required: true });
     const to = connection.string('to', { required: true });

@@ -132,7 +132,7 @@ function readConditions(step: FieldReader, required: boolean): ConditionDefiniti
       );
       return;
     }
-    const reader = step.nested(pointer, item, label);
+    const reader = step.nested(pointer, item, step.owner, `conditions[${index}]`);
     reader.checkKeys(CONDITION_KEYS);
     const expression = reader.expression('expression', { required: true });
     const operator = reader.string('operator');
@@ -145,7 +145,7 @@ function readConditions(step: FieldReader, required: boolean): ConditionDefiniti
 function readRetryPolicy(step: FieldReader): RetryPolicyDefinition | undefined {
   const map = step.map('retry_policy');
   if (map === undefined) return undefined;
-  const policy = step.child('retry_policy', map, `${step.label}: retry_policy`);
+  const policy = step.child('retry_policy', map);
   policy.checkKeys(RETRY_POLICY_KEYS);
   const initial = policy.duration('initial_interval');
   const max = policy.duration('max_interval');
@@ -156,7 +156,7 @@ function readRetryPolicy(step: FieldReader): RetryPolicyDefinition | undefined {
       policy.error(
         'initial_interval',
         'out-of-range',
-        `${policy.name('initial_interval')} (${initial}) must not be longer than max_interval (${max})`,
+        `${policy.name('initial_interval')} (${initial}) must not be longer than ${policy.name('max_interval').split(': ').at(-1) ?? 'max_interval'} (${max})`,
       );
     }
   }
@@ -175,7 +175,7 @@ function readOnFailure(step: FieldReader): OnFailureDefinition | undefined {
   if (value === undefined || value === null) return undefined;
   if (value === 'fail' || value === 'continue') return value;
   if (isPlainObject(value)) {
-    const reader = step.child('on_failure', value, `${step.label}: on_failure`);
+    const reader = step.child('on_failure', value);
     reader.checkKeys(ON_FAILURE_GOTO_KEYS);
     const target = reader.string('goto', { required: true });
     return target === undefined ? undefined : { goto: target };
@@ -195,7 +195,7 @@ function readCompensate(
 ): CompensationDefinition | undefined {
   const map = step.map('compensate');
   if (map === undefined) return undefined;
-  const reader = step.child('compensate', map, `${step.label}: compensate`);
+  const reader = step.child('compensate', map);
   reader.checkKeys(COMPENSATE_KEYS);
   const agentType = reader.string('agent_type', { required: true });
   const action = reader.string('action', { required: true });
@@ -231,7 +231,7 @@ const readersByType: Record<
   validation: (step) => {
     const parameters = step.map('parameters', { required: true });
     if (parameters === undefined) return {};
-    const reader = step.child('parameters', parameters, `${step.label}: parameters`);
+    const reader = step.child('parameters', parameters);
     reader.checkKeys(VALIDATION_PARAMETER_KEYS);
     const requiredFields = reader.stringList('required_fields');
     const schema = reader.raw('schema');
@@ -278,7 +278,7 @@ export function checkAction(
   reader.error(
     key,
     'unknown-action',
-    `${reader.label}: agent '${agentType}' has no action '${action}'${didYouMean(action, actions)}; ` +
+    `${reader.name(key)}: agent '${agentType}' has no action '${action}'${didYouMean(action, actions)}; ` +
       `its actions are ${actions.join(', ')}`,
   );
 }

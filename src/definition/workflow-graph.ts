@@ -19,7 +19,8 @@ export function buildStepGraph(outline: GraphOutline): StepGraph {
   const steps = new Map<string, OutlineStep>();
   for (const step of outline.steps) if (!steps.has(step.id)) steps.set(step.id, step);
   const ids = [...steps.keys()];
-  const normal = outline.connectionsGiven ? outline.connections : sequenceEdges(outline.steps);
+  // A duplicated id is reported elsewhere; only its first occurrence takes part in the graph.
+  const normal = outline.connectionsGiven ? outline.connections : sequenceEdges([...steps.values()]);
   const edges = dedupe(normal.filter((edge) => steps.has(edge.from) && steps.has(edge.to)));
   const gotoEdges = [...steps.values()]
     .filter((step) => step.gotoTarget !== undefined && steps.has(step.gotoTarget))

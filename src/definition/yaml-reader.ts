@@ -57,7 +57,7 @@ export function readYaml(text: string, limits: DefinitionLimits, problems: Probl
     problems.add({
       severity: 'error',
       rule: 'yaml-syntax',
-      message: firstLine(error.message),
+      message: `YAML syntax error: ${firstLine(error.message)}`,
       pointer: '',
       line,
       column,
@@ -212,7 +212,7 @@ class Converter {
         this.problems.add({
           severity: 'error',
           rule: 'forbidden-key',
-          message: `the key '${key}' is not allowed`,
+          message: `the key '${key}' is not allowed (it could tamper with object prototypes); rename it`,
           pointer: keyPointer,
           target: 'key',
         });

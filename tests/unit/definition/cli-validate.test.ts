@@ -50,7 +50,7 @@ describe('percolator validate', () => {
     expect(await runCli(['validate', SEED, BROKEN], io)).toBe(1);
     expect(io.stdout).toEqual([
       `OK ${SEED}`,
-      `${BROKEN}:9:13 step 'generate': unknown step type 'agnet' (did you mean 'agent'?); valid types are agent, validation, condition, transform, delay, wait_for_event, sub_workflow, end, fail`,
+      `${BROKEN}:8:13 step 'generate': unknown step type 'agnet' (did you mean 'agent'?); valid types are agent, validation, condition, transform, delay, wait_for_event, sub_workflow, end, fail`,
     ]);
   });
 
@@ -91,7 +91,7 @@ describe('percolator validate', () => {
       rule: 'unknown-step-type',
       message: expect.stringContaining("unknown step type 'agnet'") as unknown,
       pointer: '/workflow/steps/1/type',
-      line: 9,
+      line: 8,
       column: 13,
     });
   });
