@@ -2,8 +2,11 @@
 // and relying on auto-creation races partition leadership under KRaft. Compares existing topics with
 // their declarations and reports drift; it never deletes a topic, never lowers anything and never
 // rewrites a topic's config (a shorter retention would silently drop data).
-import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import { PercolatorError } from '../errors.js';
+
+// kafkajs is CommonJS and Node's ESM loader does not detect this one of its exports by name.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicSpec {
   name: string;
