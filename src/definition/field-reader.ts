@@ -203,7 +203,13 @@ export class FieldReader {
   }
 
   child(key: string, object: PlainObject): FieldReader {
-    return new FieldReader(object, this.at(key), this.owner, this.context, this.path === '' ? key : `${this.path}.${key}`);
+    return new FieldReader(
+      object,
+      this.at(key),
+      this.owner,
+      this.context,
+      this.path === '' ? key : `${this.path}.${key}`,
+    );
   }
 
   nested(pointer: string, object: PlainObject, owner: string, path = ''): FieldReader {

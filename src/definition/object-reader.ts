@@ -51,7 +51,12 @@ export function readObject(
     for (const [key, element] of Object.entries(item)) {
       const keyPointer = childPointer(pointer, key);
       if (FORBIDDEN_KEYS.has(key)) {
-        problems.error(keyPointer, 'forbidden-key', `the key '${key}' is not allowed (it could tamper with object prototypes); rename it`, 'key');
+        problems.error(
+          keyPointer,
+          'forbidden-key',
+          `the key '${key}' is not allowed (it could tamper with object prototypes); rename it`,
+          'key',
+        );
         continue;
       }
       if (element === undefined) continue;
