@@ -2,7 +2,7 @@
 // on_failure, and how an execution ends (completion, failure with compensation, cancellation, timeout).
 import { defaultOutput } from './context.js';
 import type { Decision } from './decision.js';
-import type { GraphStep, Json } from './graph.js';
+import type { GraphStep, Json, SchemaCheck } from './graph.js';
 import { commandId, compensationCommandId, stepTimerId, unitHash, workflowTimerId } from './ids.js';
 import { TERMINAL_STATUSES, type StepError } from './model.js';
 
@@ -65,7 +65,7 @@ export async function runAttempt(d: Decision, step: GraphStep, attempt: number):
       const input = await stepInput(d, step);
       if ('error' in input) return fail(d, step, attempt, input.error);
       d.emit({ type: 'StepScheduled', stepId: step.id, attempt });
-      const problems = validationProblems(step, input.value);
+      const problems = validationProblems(step, input.value, d.graph.stepSchemas.get(step.id));
       if (problems.length > 0) {
         return fail(d, step, attempt, {
           code: 'VALIDATION_FAILED',
@@ -73,7 +73,8 @@ export async function runAttempt(d: Decision, step: GraphStep, attempt: number):
           retriable: false,
         });
       }
-      return succeed(d, step, attempt, { valid: true });
+      // A validation step passes the value it checked through, so what follows sees the same data.
+      return succeed(d, step, attempt, input.value);
     }
     case 'condition': {
       d.emit({ type: 'StepScheduled', stepId: step.id, attempt });
@@ -151,7 +152,7 @@ async function stepInput(d: Decision, step: GraphStep): Promise<{ value: Json } 
   return d.evaluate(step.input, scope);
 }
 
-function validationProblems(step: GraphStep, value: Json): string[] {
+function validationProblems(step: GraphStep, value: Json, schema: SchemaCheck | undefined): string[] {
   const rules = step.validation;
   if (!rules) return [];
   const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
@@ -162,7 +163,7 @@ function validationProblems(step: GraphStep, value: Json): string[] {
     missing.length > 0
       ? [`missing required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`]
       : [];
-  return [...problems, ...(rules.validate?.(value) ?? [])];
+  return [...problems, ...(schema?.(value) ?? [])];
 }
 
 function scheduleStepTimer(

@@ -1,78 +1,28 @@
-// Builds routing graphs for the core's golden tests from a terse description, with real compiled expressions.
-import { compileExpression, type CompiledExpression } from '../../../src/expression/index.js';
-import type { GraphStep, RetryPolicy, WorkflowGraph } from '../../../src/core/graph.js';
+// Compiles workflow definitions (the language users write) into pinned graphs for the core's golden tests,
+// and drives an execution through a sequence of inputs.
+import { compileWorkflow } from '../../../src/definition/index.js';
+import type { WorkflowGraph } from '../../../src/core/graph.js';
+import { pinWorkflow } from '../../../src/core/pin-workflow.js';
 import { route } from '../../../src/core/route.js';
 import type { ExecutionState, RouteOutcome, RouterInput } from '../../../src/core/model.js';
 
-export function expr(source: string): CompiledExpression {
-  const compiled = compileExpression(source);
-  if (!compiled.ok) throw new Error(`bad test expression ${source}: ${compiled.error.message}`);
-  return compiled.expression;
-}
+type Step = Record<string, unknown> & { id: string };
 
-type StepSpec = Partial<Omit<GraphStep, 'conditions' | 'retry' | 'input' | 'predecessors' | 'successors'>> & {
-  id: string;
-  conditions?: string[];
-  input?: string;
-  retry?: Partial<RetryPolicy>;
-};
-
-export interface GraphSpec {
-  steps: StepSpec[];
-  connections?: { from: string; to: string; condition?: string }[];
-  timeoutMs?: number;
-  output?: string;
-}
-
-const NO_RETRY: RetryPolicy = {
-  maxAttempts: 1,
-  backoffFactor: 2,
-  initialIntervalMs: 1000,
-  maxIntervalMs: 60_000,
-  jitter: false,
-  nonRetryableErrors: [],
-};
-
-export function buildGraph(spec: GraphSpec): WorkflowGraph {
-  const connections: { from: string; to: string; condition?: string }[] =
-    spec.connections ??
-    spec.steps.slice(1).map((step, index) => ({ from: spec.steps[index]!.id, to: step.id }));
-  const steps = new Map<string, GraphStep>();
-  for (const step of spec.steps) {
-    const { conditions, input, retry, ...rest } = step;
-    steps.set(step.id, {
-      type: 'agent',
-      join: 'all',
-      onFailure: { kind: 'fail' },
-      ...(rest.type === undefined || rest.type === 'agent'
-        ? { agent: { agentType: 'echo', action: 'echo' } }
-        : {}),
-      ...rest,
-      conditions: (conditions ?? []).map(expr),
-      ...(input === undefined ? {} : { input: expr(input) }),
-      retry: { ...NO_RETRY, ...retry },
-      predecessors: connections.filter((edge) => edge.to === step.id).map((edge) => edge.from),
-      successors: connections
-        .filter((edge) => edge.from === step.id)
-        .map((edge) => ({ to: edge.to, ...(edge.condition ? { condition: expr(edge.condition) } : {}) })),
-    } as GraphStep);
-  }
-  return {
-    workflowId: 'wf-1',
-    name: 'test',
-    version: 1,
-    ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
-    ...(spec.output === undefined ? {} : { output: expr(spec.output) }),
-    // A goto counts as an edge: its target is reached by failure, not an entry.
-    entrySteps: spec.steps
-      .filter((step) => !connections.some((edge) => edge.to === step.id))
-      .filter(
-        (step) =>
-          !spec.steps.some((other) => other.onFailure?.kind === 'goto' && other.onFailure.target === step.id),
-      )
-      .map((step) => step.id),
-    steps,
-  };
+/** Steps default to `echo` agent steps; the rest of each step is written as in a definition file. */
+export function buildGraph(workflow: { steps: Step[]; [key: string]: unknown }): WorkflowGraph {
+  const steps = workflow.steps.map((step) =>
+    step.type === undefined || step.type === 'agent'
+      ? { type: 'agent', agent_type: 'echo', action: 'echo', ...step }
+      : step,
+  );
+  const { workflow: compiled, problems } = compileWorkflow({
+    workflow: { name: 'test', ...workflow, steps },
+  });
+  if (!compiled)
+    throw new Error(
+      `test definition is invalid: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`,
+    );
+  return pinWorkflow(compiled, { workflowId: 'wf-1', version: 1 });
 }
 
 /** Drives an execution through inputs, each at its own time, failing loudly on an unexpected rejection. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { evolve } from '../../../src/core/evolve.js';
 import { route } from '../../../src/core/route.js';
-import { buildGraph, eventTypes, expr, Harness, summarize } from './graph-builder.js';
+import { buildGraph, eventTypes, Harness, summarize } from './graph-builder.js';
 
 const T0 = 1_000_000;
 
@@ -156,11 +156,11 @@ describe('route: conditions', () => {
       {
         id: 'validate_input',
         type: 'validation',
-        validation: { requiredFields: ['brand_id', 'content_topic'] },
+        parameters: { required_fields: ['brand_id', 'content_topic'] },
       },
       { id: 'generate_content' },
-      { id: 'quality_gate', type: 'condition', conditions: ['quality_score >= 75'] },
-      { id: 'optimize_content', conditions: ['quality_score < 75'] },
+      { id: 'quality_gate', type: 'condition', conditions: [{ expression: 'quality_score >= 75' }] },
+      { id: 'optimize_content', conditions: [{ expression: 'quality_score < 75' }] },
     ],
     connections: [
       { from: 'validate_input', to: 'generate_content' },
@@ -217,7 +217,9 @@ describe('route: conditions', () => {
   });
 
   it('a step whose conditions do not hold is skipped, and so is what only it leads to', async () => {
-    const graph = buildGraph({ steps: [{ id: 'a', conditions: ['vip = true'] }, { id: 'b' }] });
+    const graph = buildGraph({
+      steps: [{ id: 'a', conditions: [{ expression: 'vip = true' }] }, { id: 'b' }],
+    });
     const harness = new Harness(graph);
     const start = await harness.start({ vip: false });
     expect(eventTypes(start)).toEqual([
@@ -230,7 +232,7 @@ describe('route: conditions', () => {
 
   it('a transform step computes its output from the context without an agent', async () => {
     const graph = buildGraph({
-      steps: [{ id: 'total', type: 'transform', transform: { output: expr('{"sum": $sum(items.price)}') } }],
+      steps: [{ id: 'total', type: 'transform', output: '{"sum": $sum(items.price)}' }],
     });
     const start = await new Harness(graph).start({ items: [{ price: 2 }, { price: 3 }] });
     expect(start.events.at(-1)).toMatchObject({ type: 'ExecutionCompleted', output: { sum: 5 } });
@@ -242,8 +244,8 @@ describe('route: failures, retries, timeouts', () => {
     steps: [
       {
         id: 'call',
-        retry: { maxAttempts: 3, initialIntervalMs: 1000, backoffFactor: 2 },
-        onFailure: { kind: 'goto', target: 'fallback' },
+        retry_policy: { max_attempts: 3, initial_interval: '1s', backoff_factor: 2, jitter: false },
+        on_failure: { goto: 'fallback' },
       },
       { id: 'after' },
       { id: 'fallback' },
@@ -299,7 +301,7 @@ describe('route: failures, retries, timeouts', () => {
 
   it('does not retry a non-retriable error or a code listed in non_retryable_errors', async () => {
     const graph = buildGraph({
-      steps: [{ id: 'call', retry: { maxAttempts: 5, nonRetryableErrors: ['BAD_INPUT'] } }],
+      steps: [{ id: 'call', retry_policy: { max_attempts: 5, non_retryable_errors: ['BAD_INPUT'] } }],
     });
     const harness = new Harness(graph);
     await harness.start({});
@@ -310,10 +312,7 @@ describe('route: failures, retries, timeouts', () => {
 
   it('times a step out, tells the agent to stop, falls back, and ignores the late result', async () => {
     const graph = buildGraph({
-      steps: [
-        { id: 'slow', timeoutMs: 5000, onFailure: { kind: 'goto', target: 'fallback' } },
-        { id: 'fallback' },
-      ],
+      steps: [{ id: 'slow', timeout: '5s', on_failure: { goto: 'fallback' } }, { id: 'fallback' }],
       connections: [],
     });
     const harness = new Harness(graph);
@@ -357,7 +356,7 @@ describe('route: failures, retries, timeouts', () => {
 
   it('on_failure: continue lets the successors go on', async () => {
     const graph = buildGraph({
-      steps: [{ id: 'optional', onFailure: { kind: 'continue' } }, { id: 'next' }],
+      steps: [{ id: 'optional', on_failure: 'continue' }, { id: 'next' }],
     });
     const harness = new Harness(graph);
     await harness.start({});
@@ -370,7 +369,7 @@ describe('route: failures, retries, timeouts', () => {
   });
 
   it('compensates completed steps in reverse order before recording the failure', async () => {
-    const undo = (action: string) => ({ agentType: 'inventory', action });
+    const undo = (action: string) => ({ agent_type: 'inventory', action });
     const graph = buildGraph({
       steps: [
         { id: 'reserve', compensate: undo('release') },
@@ -423,8 +422,8 @@ describe('route: failures, retries, timeouts', () => {
 
 describe('route: ending early', () => {
   const graph = buildGraph({
-    steps: [{ id: 'a', timeoutMs: 1000 }, { id: 'b' }],
-    timeoutMs: 60_000,
+    steps: [{ id: 'a', timeout: '1s' }, { id: 'b' }],
+    timeout: '1m',
   });
 
   it('cancels: the running agent gets a cancel record and the timers are dropped', async () => {
@@ -466,7 +465,8 @@ describe('route: waiting, delays and sub-workflows', () => {
         {
           id: 'approval',
           type: 'wait_for_event',
-          waitForEvent: { eventType: 'order.approved', correlation: expr('order_id') },
+          event_type: 'order.approved',
+          correlation: 'order_id',
         },
         { id: 'ship' },
       ],
@@ -498,7 +498,7 @@ describe('route: waiting, delays and sub-workflows', () => {
   });
 
   it('a delay step waits on a timer', async () => {
-    const graph = buildGraph({ steps: [{ id: 'pause', type: 'delay', delayMs: 30_000 }, { id: 'after' }] });
+    const graph = buildGraph({ steps: [{ id: 'pause', type: 'delay', duration: '30s' }, { id: 'after' }] });
     const harness = new Harness(graph);
     const start = await harness.start({});
     expect(start.commands).toEqual([
@@ -520,7 +520,8 @@ describe('route: waiting, delays and sub-workflows', () => {
         {
           id: 'child',
           type: 'sub_workflow',
-          subWorkflow: { workflow: 'publish', version: 2 },
+          workflow: 'publish',
+          version: 2,
           input: '{"topic": topic}',
         },
       ],
