@@ -12,7 +12,7 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
     }
   }
   // Past this, a suggestion is noise: "type" is not a typo of "output".
-  const tolerance = Math.max(1, Math.floor(word.length / 3));
+  const tolerance = Math.max(1, Math.floor(word.length / 4));
   return bestDistance <= tolerance && bestDistance < word.length ? best : undefined;
 }
 
