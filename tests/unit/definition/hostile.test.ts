@@ -104,7 +104,7 @@ describe('hostile sources', () => {
     ]);
     const parsed = JSON.parse(
       '{"workflow": {"name": "p", "steps": [{"id": "a", "type": "end"}], "__proto__": {"x": 1}}}',
-    ) as object;
+    ) as Record<string, unknown>;
     expect(summary(compileWorkflow(parsed).problems)).toEqual([
       "forbidden-key -:- the key '__proto__' is not allowed (it could tamper with object prototypes); rename it",
     ]);
