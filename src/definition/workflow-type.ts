@@ -14,14 +14,17 @@ export interface WorkflowShape {
 /** Each feature found, with the evidence a message can quote. */
 export function shapeOf(outline: GraphOutline, graph: StepGraph): WorkflowShape {
   const features = new Map<WorkflowFeature, string>();
-  const fanOut = graph.ids.find(
-    (id) => (graph.outgoing.get(id) ?? []).filter((edge) => edge.kind !== 'goto').length > 1,
-  );
+  // Conditional edges are alternatives, not parallel branches: only unconditional ones fan out.
+  const together = (id: string) =>
+    (graph.outgoing.get(id) ?? []).filter((edge) => edge.kind !== 'goto' && !edge.conditional);
+  const fanOut = graph.ids.find((id) => together(id).length > 1);
   if (fanOut !== undefined) {
-    const targets = (graph.outgoing.get(fanOut) ?? [])
-      .filter((edge) => edge.kind !== 'goto')
-      .map((edge) => edge.to);
-    features.set('parallel', `step '${fanOut}' leads to ${targets.join(', ')}`);
+    features.set(
+      'parallel',
+      `step '${fanOut}' leads to ${together(fanOut)
+        .map((edge) => edge.to)
+        .join(', ')}`,
+    );
   } else if (graph.entries.length > 1) {
     features.set('parallel', `steps ${graph.entries.join(', ')} all start at once`);
   }
