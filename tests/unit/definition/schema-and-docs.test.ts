@@ -25,7 +25,13 @@ describe('docs/workflow-language.md examples', () => {
   const inDoc = docExamples();
 
   it('has one example per workflow type, each also a fixture', () => {
-    expect(fixtures.sort()).toEqual(['conditional.yaml', 'event-driven.yaml', 'hybrid.yaml', 'parallel.yaml', 'sequential.yaml']);
+    expect(fixtures.sort()).toEqual([
+      'conditional.yaml',
+      'event-driven.yaml',
+      'hybrid.yaml',
+      'parallel.yaml',
+      'sequential.yaml',
+    ]);
     expect([...inDoc.keys()].sort()).toEqual(fixtures);
   });
 
