@@ -165,6 +165,8 @@ export type ExecutionEventType =
   | 'StepWaiting'
   | 'StepCompensationScheduled'
   | 'StepCompensated'
+  | 'StepFailureIgnored'
+  | 'CompensationStarted'
   | 'SignalReceived'
   | 'TimerScheduled'
   | 'TimerFired';

@@ -29,3 +29,5 @@ export {
   type TimerStoreConfig,
   type TimerStoreOptions,
 } from './timers.js';
+export { Admission, type AdmissionOptions, type AdmittedStart } from './admission.js';
+export { WaitIndex, type WaitRegistration } from './wait-index.js';

@@ -50,12 +50,12 @@ describe('Avro records through Kafka and the schema registry', () => {
     const sent = { id: randomUUID(), message: 'hello from percolator', count: 42, tags: ['a', 'b'] };
     await producer.send({ topic, messages: [{ key: sent.id, value: codec.encode(schemaId, sent) }] });
 
+    await consumer.subscribe({ topic, fromBeginning: true });
     const received = new Promise<{ key: string; raw: Buffer }>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) => resolve({ key: message.key!.toString(), raw: message.value! }),
       });
     });
-    await consumer.subscribe({ topic, fromBeginning: true });
     const { key, raw } = await received;
 
     expect(key).toBe(sent.id);

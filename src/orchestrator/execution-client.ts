@@ -1,0 +1,92 @@
+// How the API, triggers and tests ask for work: records on the orchestrator's input topics, keyed by execution id.
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { ExecutionTrigger } from '../kafka/envelopes.js';
+import type { EnvelopeCodec } from '../kafka/schemas.js';
+import type { TopicNames } from '../kafka/topic-specs.js';
+
+export interface StartRequest {
+  /** The workflow's id, or empty when only the name is known. */
+  workflowId?: string;
+  workflowName: string;
+  /** Pin a version; absent: the version active when the orchestrator admits the start. */
+  version?: number;
+  input: unknown;
+  executionId?: string;
+  trigger?: ExecutionTrigger;
+  idempotencyKey?: string;
+}
+
+export class ExecutionClient {
+  constructor(
+    private readonly producer: Producer,
+    private readonly codec: EnvelopeCodec,
+    private readonly topics: TopicNames,
+  ) {}
+
+  /** Publishes start requests in one batch; returns their execution ids in order. */
+  async start(requests: readonly StartRequest[]): Promise<string[]> {
+    const now = Date.now();
+    const ids = requests.map((request) => request.executionId ?? randomUUID());
+    await this.producer.send({
+      topic: this.topics.executions,
+      acks: -1,
+      messages: requests.map((request, index) => ({
+        key: ids[index]!,
+        value: this.codec.encode('StartExecution', {
+          execution_id: ids[index]!,
+          workflow_id: request.workflowId ?? '',
+          workflow_name: request.workflowName,
+          workflow_version: request.version ?? null,
+          input_json: JSON.stringify(request.input ?? {}),
+          trigger: request.trigger ?? { type: 'API' },
+          idempotency_key: request.idempotencyKey ?? null,
+          requested_at: now,
+        }),
+      })),
+    });
+    return ids;
+  }
+
+  async cancel(executionId: string, reason: string, requestedBy?: string): Promise<void> {
+    await this.producer.send({
+      topic: this.topics.executions,
+      acks: -1,
+      messages: [
+        {
+          key: executionId,
+          value: this.codec.encode('CancelExecution', {
+            execution_id: executionId,
+            reason,
+            requested_by: requestedBy ?? null,
+            requested_at: Date.now(),
+          }),
+        },
+      ],
+    });
+  }
+
+  async signal(
+    executionId: string,
+    eventType: string,
+    data: unknown,
+    eventId: string = randomUUID(),
+  ): Promise<void> {
+    await this.producer.send({
+      topic: this.topics.signals,
+      acks: -1,
+      messages: [
+        {
+          key: executionId,
+          value: this.codec.encode('Signal', {
+            event_id: eventId,
+            execution_id: executionId,
+            event_type: eventType,
+            data_json: JSON.stringify(data ?? null),
+            sent_at: Date.now(),
+          }),
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,250 @@
+// The orchestrator role: a stateless member of one consumer group over the input topics. Per batch it decodes,
+// dead-letters what can never be processed, hands the rest to the BatchProcessor and commits only after the
+// batch's outboxes are published. Alongside: a timer pump that turns due Redis timers into TimerFired records,
+// and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { buildDeadLetter } from '../agents/sdk/records.js';
+import type { DecodedEnvelope } from '../kafka/envelopes.js';
+import type { EnvelopeCodec } from '../kafka/schemas.js';
+import { isRetriable } from '../errors.js';
+import { topicNames, type TopicNames } from '../kafka/topic-specs.js';
+import type { Logger } from '../observability/logger.js';
+import { Admission, ExecutionStore, TimerStore, WaitIndex } from '../state/index.js';
+import type { WorkflowRepository } from '../store/workflow-repository.js';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
+import { EffectEncoder } from './effects.js';
+import { toOrchestratorInput, type OrchestratorInput } from './inputs.js';
+import { OutboxPublisher } from './outbox-publisher.js';
+import { BatchProcessor, type Rejected } from './processor.js';
+import { WorkflowGraphs } from './workflow-graphs.js';
+
+export interface OrchestratorOptions {
+  kafka: Kafka;
+  redis: Redis;
+  codec: EnvelopeCodec;
+  repository: WorkflowRepository;
+  logger: Logger;
+  topicPrefix: string;
+  /** Prefix of Redis keys; defaults to the topic prefix. */
+  keyPrefix?: string;
+  maxConcurrentWorkflows: number;
+  /** How often due timers are looked for. */
+  timerPollMs?: number;
+  sweepIntervalMs?: number;
+  /** kafkajs: how soon a dead instance's partitions move to the others. */
+  sessionTimeoutMs?: number;
+}
+
+export class Orchestrator {
+  readonly topics: TopicNames;
+  readonly store: ExecutionStore;
+  readonly timers: TimerStore;
+  readonly admission: Admission;
+  private readonly producer: Producer;
+  private readonly consumer: Consumer;
+  private readonly publisher: OutboxPublisher;
+  private readonly processor: BatchProcessor;
+  private readonly groupId: string;
+  private readonly loops: Promise<void>[] = [];
+  private running = false;
+
+  constructor(private readonly options: OrchestratorOptions) {
+    const keyPrefix = options.keyPrefix ?? options.topicPrefix;
+    this.topics = topicNames(options.topicPrefix);
+    this.groupId = `${options.topicPrefix}.orchestrator`;
+    this.store = new ExecutionStore({ redis: options.redis, keyPrefix });
+    this.timers = new TimerStore({ redis: options.redis, keyPrefix });
+    this.admission = new Admission({
+      redis: options.redis,
+      keyPrefix,
+      limit: options.maxConcurrentWorkflows,
+    });
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.consumer = options.kafka.consumer({
+      groupId: this.groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+    });
+    this.publisher = new OutboxPublisher({
+      producer: this.producer,
+      store: this.store,
+      timers: this.timers,
+      waits: new WaitIndex(options.redis, keyPrefix),
+      admission: this.admission,
+      executionsTopic: this.topics.executions,
+    });
+    this.processor = new BatchProcessor({
+      store: this.store,
+      graphs: new WorkflowGraphs(options.repository),
+      encoder: new EffectEncoder(options.codec, this.topics),
+      publisher: this.publisher,
+      admission: this.admission,
+      logger: options.logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.producer.connect(), this.consumer.connect()]);
+    await this.consumer.subscribe({ topics: [...this.topics.orchestratorInputs], fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.loops.push(this.every(this.options.timerPollMs ?? 100, () => this.fireDueTimers()));
+    this.loops.push(this.every(this.options.sweepIntervalMs ?? 5000, () => this.sweep()));
+    this.options.logger.info(
+      { group: this.groupId, topics: this.topics.orchestratorInputs },
+      'orchestrator started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+    await Promise.allSettled(this.loops);
+    await this.producer.disconnect();
+    this.options.logger.info('orchestrator stopped');
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const source = { topic: batch.topic, partition: batch.partition };
+    const inputs: OrchestratorInput[] = [];
+    const startRecords = new Map<OrchestratorInput, Buffer>();
+    const deadLetters: { message: KafkaMessage; code: string; reason: string }[] = [];
+    type Decoded =
+      | { message: KafkaMessage; envelope: DecodedEnvelope }
+      | { message: KafkaMessage; error: { code: string; reason: string } };
+    const decoded = await Promise.all(
+      batch.messages.map(async (message): Promise<Decoded> => {
+        try {
+          return { message, envelope: await this.options.codec.decode(message.value) };
+        } catch (error) {
+          // Only a registry outage is worth a retry; garbage stays garbage.
+          if (isRetriable(error)) throw error;
+          const code = (error as { code?: string }).code ?? 'UNDECODABLE';
+          return { message, error: { code, reason: (error as Error).message } };
+        }
+      }),
+    );
+    for (const item of decoded) {
+      if ('error' in item) {
+        deadLetters.push({ message: item.message, code: item.error.code, reason: item.error.reason });
+        continue;
+      }
+      const input = toOrchestratorInput(item.envelope, Number(item.message.timestamp), {
+        ...source,
+        offset: item.message.offset,
+      });
+      if ('poison' in input) {
+        deadLetters.push({ message: item.message, code: input.poison.code, reason: input.poison.message });
+        continue;
+      }
+      inputs.push(input);
+      if (input.input.kind === 'start' && item.message.value) startRecords.set(input, item.message.value);
+    }
+
+    const report = await this.processor.process(inputs, startRecords);
+    for (const stale of report.stale) this.logRejected(stale);
+    for (const poison of report.poison) {
+      const message = batch.messages.find((candidate) => candidate.offset === poison.input.source.offset);
+      if (message) deadLetters.push({ message, code: poison.code, reason: poison.reason });
+    }
+    if (deadLetters.length > 0) await this.deadLetter(batch.topic, batch.partition, deadLetters);
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  private logRejected({ input, reason }: Rejected): void {
+    this.options.logger.debug(
+      { executionId: input.executionId, inputId: input.inputId, topic: input.source.topic, reason },
+      'input rejected as stale',
+    );
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    letters: readonly { message: KafkaMessage; code: string; reason: string }[],
+  ): Promise<void> {
+    const now = Date.now();
+    const messages: Message[] = letters.map(({ message, code, reason }) => {
+      this.options.logger.warn(
+        { topic, partition, offset: message.offset, code, reason },
+        'dead-lettered a record',
+      );
+      const letter = buildDeadLetter(
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+        },
+        { code, message: reason },
+        this.groupId,
+        now,
+      );
+      return { key: message.key, value: this.options.codec.encode('DeadLetter', letter) };
+    });
+    await this.producer.send({ topic: this.topics.deadLetters, messages, acks: -1 });
+  }
+
+  /** Claims due timers and hands them to the consumer group as TimerFired records, keyed by execution. */
+  private async fireDueTimers(): Promise<boolean> {
+    const now = Date.now();
+    const due = await this.timers.claimDue(now, 500, 30_000);
+    if (due.length === 0) return false;
+    const messages: Message[] = due.map((timer) => ({
+      key: timer.executionId,
+      value: this.options.codec.encode('TimerFired', { ...JSON.parse(timer.payload), fired_at: now }),
+    }));
+    await this.producer.send({ topic: this.topics.timers, messages, acks: -1 });
+    await this.timers.ack(due.map(({ id, executionId }) => ({ id, executionId })));
+    return due.length === 500;
+  }
+
+  /** Repairs what a crash between writing state and publishing left: outboxes and re-admitted starts. */
+  private async sweep(): Promise<boolean> {
+    const executionIds = await this.store.pendingOutboxes(200);
+    if (executionIds.length > 0) {
+      const outboxes = await this.store.readOutboxes(executionIds);
+      await this.publisher.publish([...outboxes].map(([executionId, entries]) => ({ executionId, entries })));
+    }
+    const stranded = await this.admission.admittedButParked(200);
+    if (stranded.length > 0) {
+      await this.producer.send({
+        topic: this.topics.executions,
+        messages: stranded.map((start) => ({ key: start.executionId, value: start.record })),
+        acks: -1,
+      });
+    }
+    await this.publisher.releaseSlots([]);
+    return false;
+  }
+
+  /** Runs `task` repeatedly while running; a task returning true (more work waiting) runs again at once. */
+  private async every(intervalMs: number, task: () => Promise<boolean>): Promise<void> {
+    while (this.running) {
+      let more = false;
+      try {
+        more = await task();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'background task failed; retrying');
+      }
+      if (!more) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

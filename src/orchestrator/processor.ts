@@ -1,0 +1,207 @@
+// The imperative shell around the pure core, for one batch of inputs: load the states of the batch's executions
+// in one round trip, route every input, write all transitions in one pipeline (each one atomic, fenced by
+// version, refusing duplicate inputs), publish the outboxes, and only then let the caller commit offsets.
+import type { WorkflowGraph } from '../core/graph.js';
+import { TERMINAL_STATUSES, type ExecutionState } from '../core/model.js';
+import { route } from '../core/route.js';
+import { PercolatorError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Admission, ExecutionStore, OutboxRecord, Transition } from '../state/index.js';
+import type { EffectEncoder } from './effects.js';
+import type { OrchestratorInput } from './inputs.js';
+import type { OutboxPublisher, PendingOutbox } from './outbox-publisher.js';
+import type { WorkflowGraphs } from './workflow-graphs.js';
+
+export interface ProcessorDeps {
+  store: ExecutionStore;
+  graphs: WorkflowGraphs;
+  encoder: EffectEncoder;
+  publisher: OutboxPublisher;
+  admission: Admission;
+  logger: Logger;
+}
+
+export interface Rejected {
+  input: OrchestratorInput;
+  code: string;
+  reason: string;
+}
+
+export interface BatchReport {
+  applied: number;
+  duplicates: number;
+  parked: number;
+  /** Inputs the core refused as stale or out of place: logged and counted, not retried. */
+  stale: Rejected[];
+  /** Inputs that can never be processed (unknown execution or workflow): the caller dead-letters them. */
+  poison: Rejected[];
+}
+
+interface PlannedTransition {
+  transition: Transition;
+  input: OrchestratorInput;
+}
+
+const MAX_CONFLICT_ROUNDS = 5;
+
+export class BatchProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  /** `startRecords` holds the raw value of each start input, kept by admission when the start must wait. */
+  async process(
+    inputs: readonly OrchestratorInput[],
+    startRecords: ReadonlyMap<OrchestratorInput, Buffer>,
+  ): Promise<BatchReport> {
+    const report: BatchReport = { applied: 0, duplicates: 0, parked: 0, stale: [], poison: [] };
+    const admitted = await this.admit(inputs, startRecords, report);
+    let pending = admitted;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_CONFLICT_ROUNDS) {
+        // Another writer keeps winning: most likely this instance lost its partitions. Redelivery will finish it.
+        throw new PercolatorError(
+          'STATE_CONFLICT',
+          `${pending.length} inputs kept conflicting with another writer`,
+          true,
+        );
+      }
+      pending = await this.round(pending, report);
+    }
+    return report;
+  }
+
+  private async admit(
+    inputs: readonly OrchestratorInput[],
+    startRecords: ReadonlyMap<OrchestratorInput, Buffer>,
+    report: BatchReport,
+  ): Promise<OrchestratorInput[]> {
+    const verdicts = await Promise.all(
+      inputs.map((input) => {
+        const record = startRecords.get(input);
+        return input.input.kind === 'start' && record
+          ? this.deps.admission.admit(input.executionId, record)
+          : true;
+      }),
+    );
+    report.parked += verdicts.filter((admitted) => !admitted).length;
+    return inputs.filter((_, index) => verdicts[index]);
+  }
+
+  /** One attempt at the given inputs; returns those that met a concurrent writer and must be routed again. */
+  private async round(
+    inputs: readonly OrchestratorInput[],
+    report: BatchReport,
+  ): Promise<OrchestratorInput[]> {
+    const byExecution = new Map<string, OrchestratorInput[]>();
+    for (const input of inputs) {
+      const list = byExecution.get(input.executionId) ?? [];
+      list.push(input);
+      byExecution.set(input.executionId, list);
+    }
+    const stored = await this.deps.store.loadMany([...byExecution.keys()]);
+    const planned: PlannedTransition[] = [];
+    const slotsToFree: string[] = [];
+    await Promise.all(
+      [...byExecution].map(async ([executionId, list]) => {
+        const current = stored.get(executionId) ?? null;
+        planned.push(...(await this.plan(executionId, list, current, report, slotsToFree)));
+      }),
+    );
+
+    const results = await this.deps.store.applyMany(planned.map((plan) => plan.transition));
+    const outboxes: PendingOutbox[] = [];
+    const retry: OrchestratorInput[] = [];
+    const started: string[] = [];
+    const conflicted = new Set<string>();
+    results.forEach((result, index) => {
+      const { transition, input } = planned[index]!;
+      if (conflicted.has(transition.executionId)) {
+        retry.push(input);
+        return;
+      }
+      if (result.outcome === 'applied') {
+        report.applied++;
+        if (input.input.kind === 'start') started.push(input.executionId);
+        outboxes.push({
+          executionId: transition.executionId,
+          entries: transition.commands.map((record, position) => ({
+            id: result.outboxIds[position]!,
+            record,
+          })),
+        });
+      } else if (result.outcome === 'duplicate') {
+        report.duplicates++;
+        // What a crashed predecessor wrote but may not have published.
+        outboxes.push({ executionId: transition.executionId, entries: result.outbox });
+      } else {
+        conflicted.add(transition.executionId);
+        retry.push(input);
+      }
+    });
+    await this.deps.publisher.publish(outboxes);
+    if (slotsToFree.length > 0) await this.deps.publisher.releaseSlots(slotsToFree);
+    await this.deps.admission.forget(started);
+    return retry;
+  }
+
+  private async plan(
+    executionId: string,
+    inputs: readonly OrchestratorInput[],
+    current: { version: number; state: string } | null,
+    report: BatchReport,
+    slotsToFree: string[],
+  ): Promise<PlannedTransition[]> {
+    let state = current ? (JSON.parse(current.state) as ExecutionState) : null;
+    let version = current?.version ?? 0;
+    let graph: WorkflowGraph | undefined;
+    const planned: PlannedTransition[] = [];
+    for (const input of inputs) {
+      try {
+        graph ??= state
+          ? await this.deps.graphs.pinned(state.workflowId, state.workflowVersion)
+          : input.start
+            ? await this.deps.graphs.forStart(input.start)
+            : undefined;
+      } catch (error) {
+        if (error instanceof PercolatorError && !error.retriable) {
+          report.poison.push({ input, code: error.code, reason: error.message });
+          if (input.input.kind === 'start') slotsToFree.push(executionId);
+          continue;
+        }
+        throw error;
+      }
+      if (!graph) {
+        report.poison.push({ input, code: 'UNKNOWN_EXECUTION', reason: `no execution ${executionId}` });
+        continue;
+      }
+      const outcome = await route(graph, state, input.input, { now: input.timestamp });
+      if (!outcome.accepted) {
+        report.stale.push({ input, code: 'REJECTED', reason: outcome.reason });
+        // A start repeated after its execution ended took a slot in admission that nothing else will free.
+        if (input.input.kind === 'start' && state && TERMINAL_STATUSES.has(state.status))
+          slotsToFree.push(executionId);
+        continue;
+      }
+      const commands: OutboxRecord[] = this.deps.encoder.records({
+        before: state,
+        after: outcome.state,
+        events: outcome.events,
+        commands: outcome.commands,
+        now: input.timestamp,
+      });
+      planned.push({
+        input,
+        transition: {
+          executionId,
+          expectedVersion: version,
+          inputId: input.inputId,
+          state: JSON.stringify(outcome.state),
+          commands,
+          finished: TERMINAL_STATUSES.has(outcome.state.status),
+        },
+      });
+      state = outcome.state;
+      version += 1;
+    }
+    return planned;
+  }
+}

@@ -1,0 +1,106 @@
+// Admission control for MAX_CONCURRENT_WORKFLOWS. Starts beyond the limit are parked in Redis in arrival order and
+// re-injected as slots free up; none is dropped. A parked start's record stays until its start is applied.
+import type { Redis } from 'ioredis';
+import { ADMIT_LUA, RELEASE_LUA } from './lua/admission.js';
+import { assertKeyPrefix } from './keys.js';
+import { toStateError } from './redis-errors.js';
+
+export interface AdmissionOptions {
+  redis: Redis;
+  keyPrefix: string;
+  limit: number;
+}
+
+interface AdmissionCommands {
+  percolatorAdmit(
+    inflight: string,
+    queue: string,
+    parked: string,
+    id: string,
+    limit: number,
+    record: Buffer,
+  ): Promise<number>;
+  percolatorReleaseBuffer(
+    inflight: string,
+    queue: string,
+    parked: string,
+    limit: number,
+    ...ids: string[]
+  ): Promise<Buffer[]>;
+}
+
+export interface AdmittedStart {
+  executionId: string;
+  record: Buffer;
+}
+
+export class Admission {
+  private readonly redis: Redis & AdmissionCommands;
+  private readonly keys: [inflight: string, queue: string, parked: string];
+
+  constructor(private readonly options: AdmissionOptions) {
+    assertKeyPrefix(options.keyPrefix);
+    const tag = `${options.keyPrefix}:admission:{a}`;
+    this.keys = [`${tag}:inflight`, `${tag}:queue`, `${tag}:parked`];
+    options.redis.defineCommand('percolatorAdmit', { lua: ADMIT_LUA, numberOfKeys: 3 });
+    options.redis.defineCommand('percolatorRelease', { lua: RELEASE_LUA, numberOfKeys: 3 });
+    this.redis = options.redis as Redis & AdmissionCommands;
+  }
+
+  /** True when the start may run now; false when it was parked (its record kept for re-injection). */
+  async admit(executionId: string, record: Buffer): Promise<boolean> {
+    try {
+      return (await this.redis.percolatorAdmit(...this.keys, executionId, this.options.limit, record)) === 1;
+    } catch (error) {
+      throw toStateError(error, 'admitting a start');
+    }
+  }
+
+  /** Frees the slots of finished executions; returns the parked starts admitted in their place, oldest first. */
+  async release(executionIds: readonly string[]): Promise<AdmittedStart[]> {
+    let flat: Buffer[];
+    try {
+      flat = await this.redis.percolatorReleaseBuffer(...this.keys, this.options.limit, ...executionIds);
+    } catch (error) {
+      throw toStateError(error, 'releasing admission slots');
+    }
+    const admitted: AdmittedStart[] = [];
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      admitted.push({ executionId: flat[index]!.toString('utf8'), record: flat[index + 1]! });
+    }
+    return admitted;
+  }
+
+  /** The start was applied: its parked record is no longer needed. */
+  async forget(executionIds: readonly string[]): Promise<void> {
+    if (executionIds.length === 0) return;
+    try {
+      await this.redis.hdel(this.keys[2], ...executionIds);
+    } catch (error) {
+      throw toStateError(error, 'forgetting parked starts');
+    }
+  }
+
+  /** Admitted starts whose record is still parked: re-injection was interrupted, or has not been applied yet. */
+  async admittedButParked(limit: number): Promise<AdmittedStart[]> {
+    const [inflight, , parked] = this.keys;
+    const ids = (await this.redis.hkeys(parked)).slice(0, limit * 4);
+    if (ids.length === 0) return [];
+    const members = await this.redis.smismember(inflight, ...ids);
+    const admittedIds = ids.filter((_, index) => members[index] === 1).slice(0, limit);
+    if (admittedIds.length === 0) return [];
+    const records = await this.redis.hmgetBuffer(parked, ...admittedIds);
+    return admittedIds.flatMap((executionId, index) => {
+      const record = records[index];
+      return record ? [{ executionId, record }] : [];
+    });
+  }
+
+  async counts(): Promise<{ inflight: number; queued: number }> {
+    const [inflight, queued] = await Promise.all([
+      this.redis.scard(this.keys[0]),
+      this.redis.llen(this.keys[1]),
+    ]);
+    return { inflight, queued };
+  }
+}

@@ -1,0 +1,60 @@
+// A 3-step workflow with echo agents, end to end through Kafka, the registry, Redis and Postgres.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoAgent } from '../../src/agents/testing/test-agents.js';
+import { TestEngine } from '../support/engine.js';
+
+describe('engine: a sequential workflow through the real stack', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await TestEngine.start({ label: 'seq', agents: [echoAgent] });
+  });
+  afterAll(async () => engine?.stop());
+
+  it('runs three echo steps in order and completes with the last output, showing the timeline', async () => {
+    const name = await engine.register({
+      workflow: {
+        name: 'three-steps',
+        steps: [
+          {
+            id: 'draft',
+            type: 'agent',
+            agent_type: 'echo',
+            action: 'echo',
+            input: '{"text": topic & " draft"}',
+          },
+          {
+            id: 'review',
+            type: 'agent',
+            agent_type: 'echo',
+            action: 'echo',
+            input: '{"text": text & ", reviewed"}',
+          },
+          {
+            id: 'publish',
+            type: 'agent',
+            agent_type: 'echo',
+            action: 'echo',
+            input: '{"text": text & ", published"}',
+          },
+        ],
+      },
+    });
+    const executionId = await engine.run(name, { topic: 'launch' });
+    const state = await engine.waitFor(executionId);
+
+    const timeline = state.completed.map((stepId) => {
+      const step = state.steps[stepId]!;
+      return `${stepId.padEnd(8)} ${step.status} +${step.startedAt! - state.startedAt}ms..+${step.finishedAt! - state.startedAt}ms`;
+    });
+    console.log(`execution ${executionId} timeline:\n  ${timeline.join('\n  ')}`);
+
+    expect(state.status).toBe('completed');
+    expect(state.completed).toEqual(['draft', 'review', 'publish']);
+    expect(state.output).toEqual({ text: 'launch draft, reviewed, published' });
+    for (const stepId of state.completed)
+      expect(state.steps[stepId]).toMatchObject({ status: 'succeeded', attempt: 1 });
+    const [draft, review, publish] = state.completed.map((stepId) => state.steps[stepId]!);
+    expect(draft!.finishedAt!).toBeLessThanOrEqual(review!.startedAt!);
+    expect(review!.finishedAt!).toBeLessThanOrEqual(publish!.startedAt!);
+  });
+});
