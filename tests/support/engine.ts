@@ -1,13 +1,15 @@
 // A whole engine on the real services for one test file: its own topic and key prefix, topics, envelope
 // schemas, migrations, orchestrator instance(s) and agents, plus helpers to register and run workflows.
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../../src/agents/sdk/index.js';
-import type { ExecutionState } from '../../src/core/model.js';
+import type { ExecutionEvent as CoreEvent, ExecutionState } from '../../src/core/model.js';
 import { TERMINAL_STATUSES } from '../../src/core/model.js';
 import { parseDefinition } from '../../src/definition/index.js';
 import { AvroCodec } from '../../src/kafka/avro-codec.js';
+import type { DecodedEnvelope, ExecutionEvent } from '../../src/kafka/envelopes.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { EnvelopeCodec } from '../../src/kafka/schemas.js';
 import { createMissingTopics } from '../../src/kafka/topic-admin.js';
@@ -29,6 +31,80 @@ export interface TestEngineOptions {
   partitions?: number;
 }
 
+/** One record read back from a topic: decoded when it could be, raw otherwise. */
+export interface TappedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  envelope?: DecodedEnvelope;
+}
+
+/** Reads a topic from its beginning in a group of its own, keeping every record for assertions. */
+export class TopicTap {
+  readonly records: TappedRecord[] = [];
+
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async open(kafka: Kafka, codec: EnvelopeCodec, topic: string, prefix: string): Promise<TopicTap> {
+    const consumer = kafka.consumer({ groupId: `${prefix}.tap.${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const tap = new TopicTap(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic: from, partition, message }) => {
+        let envelope: DecodedEnvelope | undefined;
+        try {
+          envelope = await codec.decode(message.value);
+        } catch {
+          envelope = undefined;
+        }
+        tap.records.push({
+          topic: from,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString('utf8') ?? null,
+          value: message.value,
+          ...(envelope ? { envelope } : {}),
+        });
+      },
+    });
+    return tap;
+  }
+
+  /** Polls the records read so far until `until` returns a value other than undefined. */
+  async waitFor<T>(
+    until: (records: readonly TappedRecord[]) => T | undefined,
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = until(this.records);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline)
+        throw new Error(
+          `topic tap: condition not met within ${timeoutMs} ms (${this.records.length} records)`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+/** A lifecycle event as read from the events topic, with its data parsed back. */
+export interface ReadEvent {
+  seq: number;
+  type: ExecutionEvent['type'];
+  stepId: string | null;
+  attempt: number | null;
+  status: ExecutionEvent['status'];
+  data: Partial<CoreEvent> & Record<string, unknown>;
+}
+
 export class TestEngine {
   readonly logger = createLogger({ level: 'warn', name: 'test-engine' });
   orchestrators: Orchestrator[] = [];
@@ -37,6 +113,8 @@ export class TestEngine {
   store!: ExecutionStore;
   repository!: WorkflowRepository;
   private producer!: Producer;
+  private readonly taps: TopicTap[] = [];
+  private eventsTap?: Promise<TopicTap>;
 
   private constructor(
     readonly prefix: string,
@@ -151,7 +229,59 @@ export class TestEngine {
     );
   }
 
+  /** Starts reading `topic` from its beginning; the tap is closed by stop(). */
+  async tap(topic: string): Promise<TopicTap> {
+    const tap = await TopicTap.open(this.kafka, this.codec, topic, this.prefix);
+    this.taps.push(tap);
+    return tap;
+  }
+
+  /** The lifecycle events of one execution read so far, in seq order (one shared tap per engine). */
+  async events(executionId: string): Promise<ReadEvent[]> {
+    this.eventsTap ??= this.tap(topicNames(this.prefix).executionEvents);
+    const tap = await this.eventsTap;
+    return tap.records
+      .flatMap((record) =>
+        record.envelope?.name === 'ExecutionEvent' && record.envelope.value.execution_id === executionId
+          ? [record.envelope.value]
+          : [],
+      )
+      .sort((a, b) => a.seq - b.seq)
+      .map((event) => ({
+        seq: event.seq,
+        type: event.type,
+        stepId: event.step_id ?? null,
+        attempt: event.attempt ?? null,
+        status: event.status,
+        data: JSON.parse(event.data_json) as ReadEvent['data'],
+      }));
+  }
+
+  /** Waits until the execution's events on the topic satisfy `until` (e.g. up to its final event). */
+  async waitForEvents(
+    executionId: string,
+    until: (events: readonly ReadEvent[]) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<ReadEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const events = await this.events(executionId);
+      if (until(events)) return events;
+      if (Date.now() > deadline)
+        throw new Error(
+          `events of ${executionId} not there within ${timeoutMs} ms: ${events.map((event) => event.type).join(', ')}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** A raw producer for tests that write records themselves (duplicates, poison). */
+  get rawProducer(): Producer {
+    return this.producer;
+  }
+
   async stop(): Promise<void> {
+    await Promise.allSettled(this.taps.map((tap) => tap.close()));
     await Promise.allSettled(this.agents.map((agent) => agent.stop()));
     await Promise.allSettled(this.orchestrators.map((orchestrator) => orchestrator.stop()));
     await this.producer?.disconnect();
