@@ -61,9 +61,11 @@ export function registerAgentsCommand(program: Command): void {
       const selected = types.length > 0 ? [...new Set(types)] : agentTypes();
       const unknown = selected.filter((type) => !findAgent(type));
       if (unknown.length > 0) {
-        throw new InvalidArgumentError(
-          `unknown agent type ${unknown.join(', ')} (known: ${agentTypes().join(', ')})`,
+        console.error(
+          `percolator: unknown agent type ${unknown.join(', ')} (known: ${agentTypes().join(', ')})`,
         );
+        process.exitCode = 2;
+        return;
       }
       const prefix = options.prefix ?? config.topicPrefix;
       const logger = createLogger({ level: config.logLevel, name: 'percolator-agents' });
