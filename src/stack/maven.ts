@@ -44,16 +44,24 @@ async function runFetch(fetch: Fetch): Promise<void> {
   const scratch = `${fetch.target}.partial`;
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(dirname(fetch.log), { recursive: true });
+  // unpack-dependencies skips archives its marker files say it already unpacked; by default those live in
+  // target/ beside the pom (inside the source tree) and would outlive a deleted .stack/. Keep them with the
+  // scratch folder and start without any.
+  const markers = `${scratch}-markers`;
+  rmSync(markers, { recursive: true, force: true });
   const args = [
     '-B',
     '-q',
+    '-Dstyle.color=never',
     '-f',
     fetch.pom,
     `${DEPENDENCY_PLUGIN}:${fetch.goal}`,
     `-DoutputDirectory=${scratch}`,
+    `-DmarkersDirectory=${markers}`,
   ];
   writeFileSync(fetch.log, `$ mvn ${args.join(' ')}\n`, { flag: 'a' });
   const outcome = await runToLog('mvn', args, fetch.log, FETCH_TIMEOUT_MS);
+  rmSync(markers, { recursive: true, force: true });
   if (outcome.kind === 'missing') {
     throw new StackError(
       `mvn not found: install Apache Maven (apt-get install maven); ${fetch.service} is fetched with it`,
