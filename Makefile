@@ -32,8 +32,13 @@ lint: install ## type-check, ESLint and Prettier
 	npm run --silent lint
 	npm run --silent format:check
 
+# The suite talks to the local stack; the variables name it so the test set-up never looks elsewhere.
+TEST_SERVICES := KAFKA_BROKERS=127.0.0.1:9092 SCHEMA_REGISTRY_URL=http://127.0.0.1:8081/apis/ccompat/v7 \
+	REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/percolator_test
+
 test: build lint stack ## run the whole suite against the real local stack
-	npx vitest run
+	$(TEST_SERVICES) npx vitest run --project unit --project integration
+	$(TEST_SERVICES) npx vitest run --project disruptive
 
 test-unit: build ## run only the unit tests (no services needed)
 	npx vitest run --project unit

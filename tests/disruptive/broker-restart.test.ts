@@ -1,0 +1,85 @@
+// A Kafka broker restart in the middle of a run: every execution still completes. This stops the shared broker,
+// so it runs in the `disruptive` project, after the other suites (see the Makefile), never beside them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoAgent } from '../../src/agents/testing/test-agents.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { ExecutionState } from '../../src/core/model.js';
+import { stackEndpoints } from '../../src/stack/endpoints.js';
+import { ensureJavaService, javaServiceState, stopJavaService } from '../../src/stack/java-service.js';
+import { kafkaService } from '../../src/stack/kafka.js';
+import { stackPaths } from '../../src/stack/paths.js';
+import { TestEngine } from '../support/engine.js';
+import { testServices } from '../support/services.js';
+
+const EXECUTIONS = 200;
+
+describe('a Kafka broker restart mid-run', () => {
+  let engine: TestEngine;
+  const broker = kafkaService(
+    stackPaths(),
+    stackEndpoints(loadConfig({ KAFKA_BROKERS: testServices().kafkaBrokers.join(',') })),
+  );
+
+  beforeAll(async () => {
+    const state = await javaServiceState(broker);
+    if (!state.pid) {
+      throw new Error(
+        `this test restarts the local stack's Kafka (make stack); none of ours runs: ${state.note}`,
+      );
+    }
+    engine = await TestEngine.start({ label: 'restart', agents: [echoAgent] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await ensureJavaService(broker);
+    await engine?.stop();
+  }, 120_000);
+
+  it('all executions complete', async () => {
+    const name = await engine.register({
+      workflow: {
+        name: 'survives-restart',
+        steps: [
+          { id: 'first', type: 'agent', agent_type: 'echo', action: 'echo' },
+          { id: 'pause', type: 'delay', duration: '3s' },
+          { id: 'last', type: 'agent', agent_type: 'echo', action: 'echo', input: '{"n": n, "done": true}' },
+        ],
+      },
+    });
+    const ids = await engine.client.start(
+      Array.from({ length: EXECUTIONS }, (_, n) => ({ workflowName: name, input: { n } })),
+    );
+    await waitUntil(async () => (await statuses(engine, ids)).some((status) => status === 'running'), 60_000);
+
+    console.log(await stopJavaService(broker));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const restarted = await ensureJavaService(broker);
+    console.log(`kafka back: ${restarted.note}`);
+
+    await waitUntil(
+      async () => (await statuses(engine, ids)).every((status) => status === 'completed'),
+      240_000,
+    );
+    const stored = await engine.store.loadMany(ids);
+    ids.forEach((id, n) => {
+      const state = JSON.parse(stored.get(id)!.state) as ExecutionState;
+      expect(state.output).toEqual({ n, done: true });
+    });
+  }, 400_000);
+});
+
+async function statuses(engine: TestEngine, ids: readonly string[]): Promise<string[]> {
+  const stored = await engine.store.loadMany(ids);
+  return ids.map((id) => {
+    const entry = stored.get(id);
+    return entry ? (JSON.parse(entry.state) as ExecutionState).status : 'unknown';
+  });
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
