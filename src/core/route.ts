@@ -10,6 +10,7 @@ import {
   type RouteContext,
   type RouteOutcome,
   type RouterInput,
+  type StepError,
 } from './model.js';
 import {
   activate,
@@ -88,7 +89,11 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
     }
     cancelStepTimeout(d, input.stepId, input.attempt);
     if (input.status === 'succeeded') await succeed(d, step, input.attempt, toJson(input.output));
-    else
+    else if (step.timeoutMs !== undefined && input.error?.code === DEADLINE_EXCEEDED) {
+      // The command's deadline is the step timeout: an agent giving up at it and our timer firing are one
+      // event seen twice, and must end the attempt the same way whichever of the two arrives first.
+      await fail(d, step, input.attempt, stepTimeoutError(input.stepId, step.type), true);
+    } else
       await fail(
         d,
         step,
@@ -126,14 +131,7 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
     }
     // A step timeout: the agent's late answer will be stale; tell the agent to stop working on it.
     stopInFlightStep(d, stepId);
-    const retriable = step.type !== 'wait_for_event';
-    await fail(
-      d,
-      step,
-      state.attempt,
-      { code: 'TIMEOUT', message: `step ${stepId} timed out`, retriable },
-      true,
-    );
+    await fail(d, step, state.attempt, stepTimeoutError(stepId, step.type), true);
     return undefined;
   },
 
@@ -169,6 +167,14 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
     return undefined;
   },
 };
+
+/** The code an agent reports when it gave up at the command's deadline (the SDK's CommandAborted too). */
+export const DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED';
+
+/** A step attempt that ran out of time: retriable, except a wait for an event, which would only wait again. */
+function stepTimeoutError(stepId: string, type: string): StepError {
+  return { code: 'TIMEOUT', message: `step ${stepId} timed out`, retriable: type !== 'wait_for_event' };
+}
 
 function cancelStepTimeout(d: Decision, stepId: string, attempt: number): void {
   if (d.step(stepId).timeoutMs === undefined) return;

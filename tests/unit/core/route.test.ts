@@ -354,6 +354,54 @@ describe('route: failures, retries, timeouts', () => {
     });
   });
 
+  it("records an agent's DEADLINE_EXCEEDED as the step timing out, as if the timer had fired first", async () => {
+    const graph = buildGraph({
+      steps: [
+        {
+          id: 'slow',
+          timeout: '5s',
+          retry_policy: { max_attempts: 2, initial_interval: '1s', jitter: false },
+          on_failure: { goto: 'fallback' },
+        },
+        { id: 'fallback' },
+      ],
+      connections: [],
+    });
+    const harness = new Harness(graph);
+    await harness.start({});
+    // The agent aborts at the deadline and its report beats the orchestrator's timer.
+    const first = await harness.failStep('slow', { code: 'DEADLINE_EXCEEDED', retriable: true }, 1);
+    expect(eventTypes(first)).toEqual(['StepTimedOut slow', 'StepRetryScheduled slow']);
+    expect(summarize(first)).toEqual(['CancelTimer e1:slow:1:stepTimeout', 'ScheduleTimer e1:slow:2:retry']);
+    expect(harness.state!.steps.slow).toMatchObject({
+      status: 'pending',
+      error: { code: 'TIMEOUT', message: 'step slow timed out', retriable: true },
+    });
+    // The timer, if already claimed, comes too late and is stale.
+    expect(
+      await harness.offer({
+        kind: 'timerFired',
+        timerId: 'e1:slow:1:stepTimeout',
+        timer: 'stepTimeout',
+        stepId: 'slow',
+        attempt: 1,
+      }),
+    ).toMatchObject({ accepted: false });
+
+    await harness.timer('retry', 'slow', 2);
+    const second = await harness.failStep('slow', { code: 'DEADLINE_EXCEEDED', retriable: true }, 2);
+    expect(eventTypes(second)).toEqual(['StepTimedOut slow', 'StepScheduled fallback']);
+    expect(harness.stepStatuses()).toEqual({ slow: 'timed_out', fallback: 'running' });
+  });
+
+  it('keeps DEADLINE_EXCEEDED an ordinary failure on a step without a timeout', async () => {
+    const harness = new Harness(buildGraph({ steps: [{ id: 'call' }] }));
+    await harness.start({});
+    const failed = await harness.failStep('call', { code: 'DEADLINE_EXCEEDED', retriable: true });
+    expect(eventTypes(failed)).toEqual(['StepFailed call', 'ExecutionFailed']);
+    expect(harness.state!.error).toMatchObject({ code: 'DEADLINE_EXCEEDED', stepId: 'call' });
+  });
+
   it('on_failure: continue lets the successors go on', async () => {
     const graph = buildGraph({
       steps: [{ id: 'optional', on_failure: 'continue' }, { id: 'next' }],
