@@ -275,6 +275,45 @@ export class TestEngine {
     }
   }
 
+  /**
+   * Produces records to a topic and waits until the orchestrators' group has committed past all of them,
+   * i.e. until they were routed (or refused, or dead-lettered): a barrier for inputs that change nothing.
+   */
+  async produceAndAwaitConsumed(
+    topic: string,
+    messages: readonly { key: string; value: Buffer }[],
+    timeoutMs = 30_000,
+  ): Promise<void> {
+    // One record per send, so each send's base offset is that record's offset.
+    const last = new Map<number, bigint>();
+    for (const message of messages) {
+      const [metadata] = await this.producer.send({ topic, acks: -1, messages: [message] });
+      const offset = BigInt(metadata!.baseOffset ?? '0');
+      if (offset > (last.get(metadata!.partition) ?? -1n)) last.set(metadata!.partition, offset);
+    }
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [committed] = await admin.fetchOffsets({
+          groupId: `${this.prefix}.orchestrator`,
+          topics: [topic],
+        });
+        const done = [...last].every(([partition, offset]) => {
+          const entry = committed?.partitions.find((candidate) => candidate.partition === partition);
+          return entry !== undefined && BigInt(entry.offset) > offset;
+        });
+        if (done) return;
+        if (Date.now() > deadline)
+          throw new Error(`the orchestrators did not consume ${topic} past ${[...last].join(' ')} in time`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** A raw producer for tests that write records themselves (duplicates, poison). */
   get rawProducer(): Producer {
     return this.producer;
