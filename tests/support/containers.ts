@@ -58,7 +58,7 @@ export async function startContainers(wanted: ReadonlySet<keyof TestServices>): 
     services.kafkaBrokers = [`127.0.0.1:${port}`];
   }
   if (wanted.has('schemaRegistryUrl')) {
-    const registry = await new GenericContainer('apicurio/apicurio-registry:3.1.7')
+    const registry = await new GenericContainer('apicurio/apicurio-registry:3.3.3')
       .withExposedPorts(8080)
       .withEnvironment({ APICURIO_RULES_GLOBAL_COMPATIBILITY: 'BACKWARD' })
       .withWaitStrategy(Wait.forHttp('/health/ready', 8080))
