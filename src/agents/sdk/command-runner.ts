@@ -29,6 +29,8 @@ export interface CommandRunnerOptions {
   cancelledCacheSize?: number;
   /** How long an aborted handler may take to settle before its failure is reported anyway. Default 1 000 ms. */
   abortGraceMs?: number;
+  /** Largest output_json, in UTF-8 bytes; a larger output fails as INVALID_OUTPUT. Default 900 000. */
+  maxOutputBytes?: number;
   now?: () => number;
 }
 
@@ -40,6 +42,9 @@ interface InFlight {
 
 export const DEFAULT_RESULT_CACHE_SIZE = 10_000;
 export const DEFAULT_ABORT_GRACE_MS = 1_000;
+// Below the brokers' default message size limit of 1 MiB, leaving room for the rest of the result. A result
+// the brokers refuse would be retried forever and hold back every result behind it.
+export const DEFAULT_MAX_OUTPUT_BYTES = 900_000;
 
 function failure(code: string, message: string, retriable: boolean): CommandOutcome {
   return { status: 'FAILED', error: { code, message, retriable, retry_after_ms: null } };
@@ -63,6 +68,7 @@ export class CommandRunner {
   private readonly agentId: string;
   private readonly logger: Logger;
   private readonly abortGraceMs: number;
+  private readonly maxOutputBytes: number;
   private readonly now: () => number;
   private stopping = false;
 
@@ -74,6 +80,7 @@ export class CommandRunner {
     this.results = new LruCache(options.resultCacheSize ?? DEFAULT_RESULT_CACHE_SIZE);
     this.cancelled = new LruCache(options.cancelledCacheSize ?? DEFAULT_RESULT_CACHE_SIZE);
     this.abortGraceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.now = options.now ?? Date.now;
   }
 
@@ -287,6 +294,14 @@ export class CommandRunner {
       outputJson = outputToJson(first.value);
     } catch (error) {
       return failure(SDK_ERROR_CODES.invalidOutput, `output is not JSON: ${(error as Error).message}`, false);
+    }
+    const bytes = Buffer.byteLength(outputJson, 'utf8');
+    if (bytes > this.maxOutputBytes) {
+      return failure(
+        SDK_ERROR_CODES.invalidOutput,
+        `output is ${bytes} bytes of JSON, more than the limit of ${this.maxOutputBytes}`,
+        false,
+      );
     }
     const invalidOutput = schemaProblems(action.outputType, JSON.parse(outputJson));
     if (invalidOutput) {

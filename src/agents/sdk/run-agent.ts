@@ -53,6 +53,8 @@ export interface RunAgentOptions {
   abortGraceMs?: number;
   /** Command ids whose results are remembered for redeliveries. Default 10 000. */
   resultCacheSize?: number;
+  /** Largest output_json in bytes; a larger output fails as INVALID_OUTPUT. Default 900 000. */
+  maxOutputBytes?: number;
   /** How often published progress is committed. Default 1 000 ms. */
   commitIntervalMs?: number;
   /** Partitions whose batches are dispatched at once. Default: min(concurrency, 32), at least 2. */
@@ -147,6 +149,7 @@ class AgentRuntime {
       logger,
       resultCacheSize: options.resultCacheSize ?? DEFAULT_RESULT_CACHE_SIZE,
       abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
+      ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
     });
     this.gate = new ConcurrencyLimiter(
       agent.concurrency + Math.max(0, options.prefetch ?? agent.concurrency),

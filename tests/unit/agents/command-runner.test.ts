@@ -248,6 +248,19 @@ describe('CommandRunner', () => {
     ).toBe('INVALID_OUTPUT');
   });
 
+  it('refuses an output larger than the size limit', async () => {
+    const agent = defineAgent({
+      type: 'unit',
+      version: '1',
+      actions: { act: { handler: () => 'x'.repeat(100) } },
+    });
+    const runner = new CommandRunner({ agent, agentId: 'u', logger, maxOutputBytes: 50 });
+    expect(result(await runner.submit(command('a'))).error).toMatchObject({
+      code: 'INVALID_OUTPUT',
+      message: 'output is 102 bytes of JSON, more than the limit of 50',
+    });
+  });
+
   it('reports output JSON cannot carry as INVALID_OUTPUT', async () => {
     const runner = runnerWith(() => ({ big: 1n }));
     expect(result(await runner.submit(command('a'))).error).toMatchObject({
