@@ -283,12 +283,14 @@ export class TestEngine {
     topic: string,
     messages: readonly { key: string; value: Buffer }[],
     timeoutMs = 30_000,
-  ): Promise<void> {
+  ): Promise<{ partition: number; offset: string }[]> {
     // One record per send, so each send's base offset is that record's offset.
+    const positions: { partition: number; offset: string }[] = [];
     const last = new Map<number, bigint>();
     for (const message of messages) {
       const [metadata] = await this.producer.send({ topic, acks: -1, messages: [message] });
       const offset = BigInt(metadata!.baseOffset ?? '0');
+      positions.push({ partition: metadata!.partition, offset: offset.toString() });
       if (offset > (last.get(metadata!.partition) ?? -1n)) last.set(metadata!.partition, offset);
     }
     const admin = this.kafka.admin();
@@ -304,7 +306,7 @@ export class TestEngine {
           const entry = committed?.partitions.find((candidate) => candidate.partition === partition);
           return entry !== undefined && BigInt(entry.offset) > offset;
         });
-        if (done) return;
+        if (done) return positions;
         if (Date.now() > deadline)
           throw new Error(`the orchestrators did not consume ${topic} past ${[...last].join(' ')} in time`);
         await new Promise((resolve) => setTimeout(resolve, 50));
