@@ -19,8 +19,11 @@ describe('workflow definitions in Postgres', () => {
     await pool.end();
   });
 
-  it('migrations are idempotent: a second run applies nothing', async () => {
-    expect(await migrate({ databaseUrl: testServices().databaseUrl })).toEqual([]);
+  it('migrations are idempotent, also when several instances run them at once', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => migrate({ databaseUrl: testServices().databaseUrl })),
+    );
+    expect(runs).toEqual([[], [], [], []]);
   });
 
   it('numbers versions, keeps old ones immutable and serves the active one by id or name', async () => {
