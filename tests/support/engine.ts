@@ -27,6 +27,8 @@ export interface TestEngineOptions {
   agents: readonly AgentDefinition[];
   orchestrators?: number;
   maxConcurrentWorkflows?: number;
+  /** Agent types with command topics but no SDK agent here (e.g. an agent written without Percolator). */
+  extraAgentTypes?: readonly string[];
   /** Partitions per topic; few keep topic creation quick. */
   partitions?: number;
 }
@@ -149,7 +151,10 @@ export class TestEngine {
     const partitions = this.options.partitions ?? 4;
     const specs = loadTopicSpecs({
       prefix: this.prefix,
-      extraAgentTypes: this.options.agents.map((agent) => agent.type),
+      extraAgentTypes: [
+        ...this.options.agents.map((agent) => agent.type),
+        ...(this.options.extraAgentTypes ?? []),
+      ],
     });
     await createMissingTopics(
       admin,
