@@ -30,8 +30,13 @@ async function startForeignAgent(options: ForeignAgentOptions): Promise<ForeignA
     logLevel: logLevel.NOTHING,
   });
   const registry = new SchemaRegistry({ host: options.registryUrl });
-  const resultSchema = readFileSync(new URL('../../schemas/agent-result.avsc', import.meta.url), 'utf8');
-  // RecordNameStrategy: the subject is the record's full name.
+  const schemaFile = (file: string) =>
+    readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8');
+  const resultSchema = schemaFile('agent-result.avsc');
+  const commandSchema = JSON.parse(schemaFile('agent-command.avsc')) as { name: string; namespace: string };
+  const commandRecordName = `${commandSchema.namespace}.${commandSchema.name}`;
+  // RecordNameStrategy: the subject is the record's full name. Registering the identical schema again
+  // returns its id, as a serializer with auto-registration would.
   const { id: resultSchemaId } = await registry.register(
     { type: SchemaType.AVRO, schema: resultSchema },
     { subject: 'io.percolator.v1.AgentResult' },
@@ -39,7 +44,7 @@ async function startForeignAgent(options: ForeignAgentOptions): Promise<ForeignA
 
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer: Consumer = kafka.consumer({
-    groupId: `${options.topicPrefix}.foreign.${options.agentType}`,
+    groupId: `${options.topicPrefix}.agent.${options.agentType}`,
   });
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({
@@ -49,9 +54,10 @@ async function startForeignAgent(options: ForeignAgentOptions): Promise<ForeignA
   const handled: string[] = [];
   await consumer.run({
     eachMessage: async ({ message }) => {
-      // The command topic carries AgentCommand and CancelCommand; only commands have an action.
+      // The command topic carries AgentCommand and CancelCommand: the schema id names which.
+      const schema = (await registry.getSchema(message.value!.readUInt32BE(1))) as { name?: string };
+      if (schema.name !== commandRecordName) return;
       const record = (await registry.decode(message.value!)) as Record<string, unknown>;
-      if (typeof record.action !== 'string') return;
       const startedAt = Date.now();
       const input = JSON.parse(String(record.input_json)) as { text?: string };
       const ok = record.action === 'shout' && typeof input.text === 'string';
@@ -72,7 +78,7 @@ async function startForeignAgent(options: ForeignAgentOptions): Promise<ForeignA
         duration_ms: Date.now() - startedAt,
         token_usage: null,
         completed_at: Date.now(),
-        trace_context: {},
+        trace_context: record.trace_context ?? {},
       };
       await producer.send({
         topic: `${options.topicPrefix}.agent.results`,
