@@ -93,6 +93,57 @@ export class EffectEncoder {
     return { topic: this.topics.executionEvents, key, value };
   }
 
+  /**
+   * The parent's answer when a child's start can never run (e.g. it names no workflow): without it the
+   * parent's sub_workflow step would wait forever, since the child never gets a state that could end.
+   */
+  childStartFailed(
+    child: { executionId: string; parent: { executionId: string; stepId: string } },
+    error: { code: string; message: string },
+    now: number,
+  ): OutboxRecord {
+    return this.parentResult(
+      {
+        type: 'NotifyParent',
+        parentExecutionId: child.parent.executionId,
+        stepId: child.parent.stepId,
+        childExecutionId: child.executionId,
+        status: 'failed',
+        error: { code: error.code, message: error.message, retriable: false },
+      },
+      0,
+      now,
+    );
+  }
+
+  /** A child's outcome as its parent step's result: the child's id is the step's command id. */
+  private parentResult(command: NotifyParent, durationMs: number, now: number): OutboxRecord {
+    return {
+      topic: this.topics.agentResults,
+      key: Buffer.from(command.parentExecutionId),
+      value: this.codec.encode('AgentResult', {
+        command_id: command.childExecutionId,
+        execution_id: command.parentExecutionId,
+        step_id: command.stepId,
+        attempt: attemptOf(command.childExecutionId),
+        status: command.status === 'completed' ? 'SUCCEEDED' : 'FAILED',
+        output_json: command.output === undefined ? null : JSON.stringify(command.output),
+        error: command.error
+          ? {
+              code: command.error.code,
+              message: command.error.message,
+              retriable: command.error.retriable,
+              retry_after_ms: command.error.retryAfterMs ?? null,
+            }
+          : null,
+        agent_id: 'percolator',
+        agent_type: 'sub_workflow',
+        duration_ms: durationMs,
+        completed_at: now,
+      }),
+    };
+  }
+
   private commandRecords(
     state: ExecutionState,
     command: Command,
@@ -169,32 +220,7 @@ export class EffectEncoder {
           },
         ];
       case 'NotifyParent':
-        return [
-          {
-            topic: this.topics.agentResults,
-            key: Buffer.from(command.parentExecutionId),
-            value: this.codec.encode('AgentResult', {
-              command_id: command.childExecutionId,
-              execution_id: command.parentExecutionId,
-              step_id: command.stepId,
-              attempt: attemptOf(command.childExecutionId),
-              status: command.status === 'completed' ? 'SUCCEEDED' : 'FAILED',
-              output_json: command.output === undefined ? null : JSON.stringify(command.output),
-              error: command.error
-                ? {
-                    code: command.error.code,
-                    message: command.error.message,
-                    retriable: command.error.retriable,
-                    retry_after_ms: command.error.retryAfterMs ?? null,
-                  }
-                : null,
-              agent_id: 'percolator',
-              agent_type: 'sub_workflow',
-              duration_ms: Math.max(0, now - state.startedAt),
-              completed_at: now,
-            }),
-          },
-        ];
+        return [this.parentResult(command, Math.max(0, now - state.startedAt), now)];
       case 'ScheduleTimer':
         return [
           effect<TimerEffect>(EFFECT_TOPICS.timers, command.timerId, {
@@ -237,6 +263,8 @@ export class EffectEncoder {
     }
   }
 }
+
+type NotifyParent = Extract<Command, { type: 'NotifyParent' }>;
 
 function effect<T>(topic: string, key: string, value: T): OutboxRecord {
   return { topic, key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)) };

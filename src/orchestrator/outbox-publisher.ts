@@ -2,7 +2,14 @@
 // admission) in batched calls, then acknowledges exactly the entries published. Publishing twice is harmless:
 // records carry deterministic ids, timers are keyed, and slots are a set.
 import type { Message, Producer } from 'kafkajs';
-import type { Admission, ExecutionStore, OutboxEntry, TimerStore, WaitIndex } from '../state/index.js';
+import type {
+  Admission,
+  ExecutionStore,
+  OutboxEntry,
+  OutboxRecord,
+  TimerStore,
+  WaitIndex,
+} from '../state/index.js';
 import {
   EFFECT_TOPICS,
   isEffectTopic,
@@ -86,6 +93,17 @@ export class OutboxPublisher {
       schedule.length ? this.deps.timers.schedule(schedule) : undefined,
       cancel.length ? this.deps.timers.cancel(cancel) : undefined,
     ]);
+  }
+
+  /** Sends records that belong to no execution's outbox (they are re-derived if a crash loses them). */
+  async sendRecords(records: readonly OutboxRecord[]): Promise<void> {
+    const messages = new Map<string, Message[]>();
+    for (const record of records) {
+      const list = messages.get(record.topic) ?? [];
+      list.push({ key: record.key, value: record.value });
+      messages.set(record.topic, list);
+    }
+    await this.send(messages);
   }
 
   /** Frees admission slots outside any outbox (e.g. a start that could not run) and re-injects who was waiting. */

@@ -100,10 +100,13 @@ export class BatchProcessor {
     const stored = await this.deps.store.loadMany([...byExecution.keys()]);
     const planned: PlannedTransition[] = [];
     const slotsToFree: string[] = [];
+    const parentNotices: OutboxRecord[] = [];
     await Promise.all(
       [...byExecution].map(async ([executionId, list]) => {
         const current = stored.get(executionId) ?? null;
-        planned.push(...(await this.plan(executionId, list, current, report, slotsToFree)));
+        planned.push(
+          ...(await this.plan(executionId, list, current, report, { slotsToFree, parentNotices })),
+        );
       }),
     );
 
@@ -138,6 +141,8 @@ export class BatchProcessor {
       }
     });
     await this.deps.publisher.publish(outboxes);
+    // Before the offsets are committed: a crash redelivers the child's start, which fails the same way again.
+    if (parentNotices.length > 0) await this.deps.publisher.sendRecords(parentNotices);
     if (slotsToFree.length > 0) await this.deps.publisher.releaseSlots(slotsToFree);
     await this.deps.admission.forget(started);
     return retry;
@@ -148,8 +153,9 @@ export class BatchProcessor {
     inputs: readonly OrchestratorInput[],
     current: { version: number; state: string } | null,
     report: BatchReport,
-    slotsToFree: string[],
+    out: { slotsToFree: string[]; parentNotices: OutboxRecord[] },
   ): Promise<PlannedTransition[]> {
+    const { slotsToFree } = out;
     let state = current ? (JSON.parse(current.state) as ExecutionState) : null;
     let version = current?.version ?? 0;
     let graph: WorkflowGraph | undefined;
@@ -164,7 +170,18 @@ export class BatchProcessor {
       } catch (error) {
         if (error instanceof PercolatorError && !error.retriable) {
           report.poison.push({ input, code: error.code, reason: error.message });
-          if (input.input.kind === 'start') slotsToFree.push(executionId);
+          if (input.input.kind === 'start') {
+            slotsToFree.push(executionId);
+            if (input.input.parent) {
+              out.parentNotices.push(
+                this.deps.encoder.childStartFailed(
+                  { executionId, parent: input.input.parent },
+                  error,
+                  input.timestamp,
+                ),
+              );
+            }
+          }
           continue;
         }
         throw error;

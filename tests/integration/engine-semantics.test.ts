@@ -481,6 +481,37 @@ describe('engine semantics: the workflow types', () => {
       });
     });
 
+    it('a sub_workflow naming no registered workflow fails its step at once instead of waiting forever', async () => {
+      const parent = await engine.register({
+        workflow: {
+          name: 'orphan-parent',
+          steps: [
+            {
+              id: 'call',
+              type: 'sub_workflow',
+              workflow: `${engine.prefix}.never-registered`,
+              on_failure: { goto: 'fallback' },
+            },
+            { id: 'after', type: 'agent', agent_type: 'echo', action: 'echo' },
+            { id: 'fallback', type: 'transform', output: "{ 'fallback': true }" },
+          ],
+          connections: [{ from: 'call', to: 'after' }],
+        },
+      });
+      const executionId = await engine.run(parent, {});
+      const state = await engine.waitFor(executionId);
+      expect(state.status).toBe('completed');
+      expect(state.steps.call).toMatchObject({
+        status: 'failed',
+        attempt: 1,
+        error: { code: 'UNKNOWN_WORKFLOW', retriable: false },
+      });
+      expect(state.steps.after!.status).toBe('skipped');
+      expect(state.output).toEqual({ fallback: true });
+      // The child never existed.
+      expect(await engine.state(state.steps.call!.commandId!)).toBeNull();
+    });
+
     it('a failing child fails the parent step, and the parent with it', async () => {
       const child = await engine.register({
         workflow: {
