@@ -290,6 +290,51 @@ describe('engine semantics: the workflow types', () => {
       expect(state.output).toEqual({ product: 'widget', approved_by: 'alice' });
     });
 
+    it('a wait that times out fails its step, so on_failure applies; a late event changes nothing', async () => {
+      const name = await engine.register({
+        workflow: {
+          name: 'wait-timeout',
+          steps: [
+            {
+              id: 'approval',
+              type: 'wait_for_event',
+              event_type: 'never.comes',
+              timeout: '300ms',
+              on_failure: { goto: 'reminder' },
+            },
+            { id: 'proceed', type: 'agent', agent_type: 'echo', action: 'echo' },
+            { id: 'reminder', type: 'transform', output: "{ 'reminded': true }" },
+          ],
+          connections: [{ from: 'approval', to: 'proceed' }],
+        },
+      });
+      const executionId = await engine.run(name, {});
+      const state = await engine.waitFor(executionId);
+      expect(state.status).toBe('completed');
+      expect(state.steps.approval).toMatchObject({
+        status: 'timed_out',
+        attempt: 1,
+        error: { code: 'TIMEOUT' },
+      });
+      expect(state.steps.proceed!.status).toBe('skipped');
+      expect(state.output).toEqual({ reminded: true });
+
+      const before = await engine.store.load(executionId);
+      await engine.produceAndAwaitConsumed(topicNames(engine.prefix).signals, [
+        {
+          key: executionId,
+          value: engine.codec.encode('Signal', {
+            event_id: 'late',
+            execution_id: executionId,
+            event_type: 'never.comes',
+            data_json: '{}',
+            sent_at: Date.now(),
+          }),
+        },
+      ]);
+      expect(await engine.store.load(executionId)).toEqual(before);
+    });
+
     it('matches a signal by its correlation key: another key does not resume the wait', async () => {
       const name = await engine.register({
         workflow: {
@@ -510,6 +555,33 @@ describe('engine semantics: the workflow types', () => {
       expect(state.output).toEqual({ fallback: true });
       // The child never existed.
       expect(await engine.state(state.steps.call!.commandId!)).toBeNull();
+    });
+
+    it('cancelling the parent cancels the running child', async () => {
+      const child = await engine.register({
+        workflow: {
+          name: 'long-child',
+          steps: [
+            { id: 'nap', type: 'agent', agent_type: 'slow', action: 'slow', input: "{ 'delay_ms': 20000 }" },
+          ],
+        },
+      });
+      const parent = await engine.register({
+        workflow: {
+          name: 'impatient-parent',
+          steps: [{ id: 'call', type: 'sub_workflow', workflow: child }],
+        },
+      });
+      const executionId = await engine.run(parent, {});
+      const running = await engine.waitFor(executionId, (state) => state.steps.call?.status === 'running');
+      const childId = running.steps.call!.commandId!;
+      await engine.waitFor(childId, (state) => state.steps.nap?.status === 'running');
+
+      await engine.client.cancel(executionId, 'no longer needed');
+      expect(await engine.waitFor(executionId)).toMatchObject({ status: 'cancelled' });
+      const childState = await engine.waitFor(childId);
+      expect(childState.status).toBe('cancelled');
+      expect(childState.error).toMatchObject({ code: 'CANCELLED' });
     });
 
     it('a failing child fails the parent step, and the parent with it', async () => {
