@@ -121,6 +121,36 @@ describe('engine semantics: failures, timeouts, cancellation, compensation', () 
       ]);
     });
 
+    it("waits at least the agent's retry_after_ms before the next attempt", async () => {
+      const name = await engine.register({
+        workflow: {
+          name: 'retry-after',
+          steps: [
+            {
+              id: 'call',
+              type: 'agent',
+              agent_type: 'flaky',
+              action: 'flaky',
+              input: "{ 'fail_times': 1, 'retry_after_ms': 800, 'code': 'RATE_LIMITED' }",
+              retry_policy: { max_attempts: 2, initial_interval: '100ms', jitter: false },
+            },
+          ],
+        },
+      });
+      const executionId = await engine.run(name, {});
+      const state = await engine.waitFor(executionId);
+      expect(state.status).toBe('completed');
+      expect(state.steps.call).toMatchObject({ status: 'succeeded', attempt: 2 });
+      const events = await engine.waitForEvents(executionId, (list) =>
+        list.some((event) => event.type === 'ExecutionCompleted'),
+      );
+      const scheduled = events.find((event) => event.type === 'StepRetryScheduled')!;
+      const retryAt = scheduled.data.retryAt as number;
+      expect(retryAt - scheduled.timestamp).toBe(800);
+      const second = events.find((event) => event.type === 'StepScheduled' && event.attempt === 2)!;
+      expect(second.timestamp).toBeGreaterThanOrEqual(retryAt);
+    });
+
     it('after the last attempt fails, on_failure goto runs the fallback and what followed is skipped', async () => {
       const name = await engine.register({
         workflow: {
@@ -329,6 +359,28 @@ describe('engine semantics: failures, timeouts, cancellation, compensation', () 
     expect(final!.status).toBe('cancelled');
     expect(final!.steps.after).toBeUndefined();
   });
+
+  // KNOWN GAP (reported): cancellation and the workflow timeout emit no step event for the steps still in
+  // flight (stopInFlight only sends CancelStep/CancelTimer), so the final state shows them as `running`
+  // forever. Needs a step outcome for "stopped" (e.g. a `cancelled` step status and event, which the wire
+  // enum of ExecutionEvent lacks). Remove `.fails` when fixed.
+  it.fails(
+    'KNOWN GAP: a step in flight when the execution is cancelled no longer shows as running',
+    async () => {
+      const name = await engine.register({
+        workflow: {
+          name: 'cancel-step-status',
+          steps: [{ id: 'nap', type: 'agent', agent_type: 'sleeper', action: 'sleep' }],
+        },
+      });
+      const executionId = await engine.run(name, {});
+      await engine.waitFor(executionId, (state) => state.steps.nap?.status === 'running');
+      await engine.client.cancel(executionId, 'stop');
+      const state = await engine.waitFor(executionId);
+      expect(state.status).toBe('cancelled');
+      expect(state.steps.nap!.status).not.toBe('running');
+    },
+  );
 
   it('compensation: after a non-retriable failure, completed steps are undone in reverse completion order', async () => {
     const reserve = (item: string, delayMs: number) => ({

@@ -104,6 +104,8 @@ export interface ReadEvent {
   stepId: string | null;
   attempt: number | null;
   status: ExecutionEvent['status'];
+  /** When it happened: the timestamp of the input that caused it. */
+  timestamp: number;
   data: Partial<CoreEvent> & Record<string, unknown>;
 }
 
@@ -258,6 +260,7 @@ export class TestEngine {
         stepId: event.step_id ?? null,
         attempt: event.attempt ?? null,
         status: event.status,
+        timestamp: event.timestamp,
         data: JSON.parse(event.data_json) as ReadEvent['data'],
       }));
   }
