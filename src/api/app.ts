@@ -1,69 +1,129 @@
-// Koa app factory: routes and middleware only, no listen(), so tests drive it without a port.
+// Koa app factory: routes and middleware only, no listen(), so tests drive it without a port. Every route is
+// declared as a RouteSpec; the same list feeds the router, the permission checks and the OpenAPI document.
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from '../observability/logger.js';
+import { authorize, type AuthSettings } from './auth/authenticate.js';
+import { requirementOf } from './auth/permissions.js';
+import { readBody } from './body.js';
+import { buildOpenApi } from './openapi.js';
+import { HttpProblem, problemMiddleware } from './problem.js';
+import type { ReadinessCheck } from './readiness.js';
+import { routeKey, routerPath, type RouteContext, type RouteSpec, type RouteState } from './route-spec.js';
+import { executionRoutes } from './routes/executions.js';
+import { probeRoutes, serviceRoutes } from './routes/system.js';
+import { workflowRoutes } from './routes/workflows.js';
+import { assertValid } from './schemas.js';
+import type { ApiServices } from './services.js';
 
-/** A named dependency check for readiness: resolves when the dependency answers. */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<void>;
-}
+export type { ReadinessCheck } from './readiness.js';
 
 export interface AppOptions {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
   readinessTimeoutMs?: number;
+  /** The management API; without it only the probes and /metrics are served. */
+  services?: ApiServices;
+  /** Required with services. */
+  auth?: AuthSettings;
+  bodyLimitBytes?: number;
 }
 
-export function createApp(options: AppOptions): Koa {
-  const app = new Koa();
-  const router = new Router();
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      // Never leak a stack trace to a client: log it, answer a problem document.
-      options.logger.error({ err: error, path: ctx.path }, 'request failed');
-      ctx.status = 500;
-      ctx.type = 'application/problem+json';
-      ctx.body = { type: 'about:blank', title: 'Internal Server Error', status: 500 };
-    }
-  });
-
-  router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-
-  router.get('/ready', async (ctx) => {
-    const timeoutMs = options.readinessTimeoutMs ?? 2000;
-    const results = await Promise.all(
-      options.readiness.map(async ({ name, check }) => {
-        try {
-          await withTimeout(check(), timeoutMs);
-          return [name, { status: 'up' }] as const;
-        } catch (error) {
-          return [name, { status: 'down', error: (error as Error).message }] as const;
-        }
-      }),
+/** Every route the app serves, in registration order. */
+export function apiRoutes(options: AppOptions): RouteSpec[] {
+  const system = { readiness: options.readiness, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 };
+  const routes = probeRoutes(system);
+  if (options.services) {
+    routes.push(
+      ...workflowRoutes(options.services),
+      ...executionRoutes(options.services),
+      ...serviceRoutes(options.services, system),
     );
-    const ready = results.every(([, result]) => result.status === 'up');
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
+  }
+  return routes;
+}
+
+export function createApp(options: AppOptions): Koa<RouteState> {
+  const app = new Koa<RouteState>({ proxy: false });
+  const router = new Router<RouteState>();
+  const routes = apiRoutes(options);
+  const auth: AuthSettings = options.auth ?? { mode: 'jwt' };
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const openApi = buildOpenApi([...routes, openApiRoute(() => openApi)]);
+
+  app.use(problemMiddleware(options.logger));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Cache-Control', 'no-store');
+    await next();
   });
+
+  for (const route of [...routes, openApiRoute(() => openApi)]) {
+    const requirement = requirementOf(routeKey(route));
+    if (requirement === undefined)
+      throw new Error(`route ${routeKey(route)} is missing from the permission table`);
+    const middleware: Koa.Middleware<RouteState>[] = [];
+    if (route.audited && options.services)
+      middleware.push(auditTrail(options.services, options.logger, route));
+    middleware.push(authorize(auth, requirement));
+    middleware.push(async (ctx, next) => {
+      ctx.state.body =
+        route.method === 'GET' || route.method === 'DELETE'
+          ? { kind: 'none' }
+          : await readBody(ctx, bodyLimit, route.acceptsYaml === true);
+      if (route.body) {
+        if (ctx.state.body.kind === 'json') assertValid(route.body, ctx.state.body.value, 'the request body');
+        else if (ctx.state.body.kind === 'none' && !route.bodyOptional)
+          throw new HttpProblem(400, 'missing-body', 'this call needs a JSON body');
+      }
+      await next();
+    });
+    middleware.push(async (ctx) => route.handler(ctx as RouteContext));
+    router.register(routerPath(route.path), [route.method], middleware);
+  }
 
   app.use(router.routes()).use(router.allowedMethods());
   return app;
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+function openApiRoute(document: () => Record<string, unknown>): RouteSpec {
+  return {
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'openApi',
+    summary: 'This document',
+    tag: 'system',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: { type: 'object' } } },
+    handler: (ctx) => {
+      ctx.body = document();
+    },
+  };
+}
+
+/** Writes who did what to which resource, from where, and the answer's status, for every mutating call. */
+function auditTrail(services: ApiServices, logger: Logger, route: RouteSpec): Koa.Middleware<RouteState> {
+  return async (ctx, next) => {
+    let status = 500;
+    try {
+      await next();
+      status = ctx.status;
+    } catch (error) {
+      status = error instanceof HttpProblem ? error.status : 500;
+      throw error;
+    } finally {
+      const entry = {
+        actor: ctx.state.principal?.subject ?? 'unauthenticated',
+        action: route.operationId,
+        resource: ctx.path,
+        remoteAddr: ctx.ip,
+        result: String(status),
+        detail: { method: ctx.method, via: ctx.state.principal?.via ?? null },
+      };
+      await services.audit
+        .record(entry)
+        .catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+    }
+  };
 }

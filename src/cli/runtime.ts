@@ -2,21 +2,32 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { HeartbeatDirectory } from '../api/agent-directory.js';
 import { createApp, type ReadinessCheck } from '../api/app.js';
+import type { AuthSettings } from '../api/auth/authenticate.js';
+import { createTokenVerifier } from '../api/auth/tokens.js';
+import { consumerLag } from '../api/consumer-lag.js';
+import { LiveUpdates } from '../api/live-updates.js';
 import type { PercolatorConfig } from '../config/config.js';
 import { AvroCodec } from '../kafka/avro-codec.js';
 import { createKafka } from '../kafka/client.js';
 import { EnvelopeCodec } from '../kafka/schemas.js';
 import { createMissingTopics } from '../kafka/topic-admin.js';
-import { loadTopicSpecs } from '../kafka/topic-specs.js';
+import { loadTopicSpecs, topicNames } from '../kafka/topic-specs.js';
 import type { Logger } from '../observability/logger.js';
+import { ExecutionClient } from '../orchestrator/execution-client.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { Admission, ExecutionStore } from '../state/index.js';
 import { probeKafka, probePostgres, probeRedis, probeRegistry } from '../stack/probes.js';
 import { stackEndpoints } from '../stack/endpoints.js';
+import { ApiKeyRepository, AuditRepository } from '../store/access-repository.js';
+import { ExecutionRepository } from '../store/execution-repository.js';
+import { HistorySink } from '../store/history-sink.js';
 import { migrate } from '../store/migrate.js';
+import { scheduleRetention } from '../store/retention.js';
 import { WorkflowRepository } from '../store/workflow-repository.js';
 
-export const ROLES = ['all', 'api', 'orchestrator'] as const;
+export const ROLES = ['all', 'api', 'orchestrator', 'history'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RunningEngine {
@@ -54,13 +65,55 @@ export async function startEngine(
     await orchestrator.start();
     stops.push(() => orchestrator.stop());
   }
+  if (role === 'all' || role === 'history') {
+    const sink = new HistorySink({ kafka, codec, pool, topicPrefix: config.topicPrefix, logger });
+    await sink.start();
+    const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
+    stops.push(async () => {
+      stopRetention();
+      await sink.stop();
+    });
+    logger.info('history sink consuming lifecycle events');
+  }
   if (role === 'all' || role === 'api') {
-    const server = await listen(
-      createApp({ logger, readiness: readinessChecks(config) }).callback(),
-      config.port,
-    );
-    logger.info({ port: config.port }, 'API listening');
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const auth = authSettings(config, pool, logger);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+    const topics = topicNames(config.topicPrefix);
+    const agents = new HeartbeatDirectory({ kafka, codec, topicPrefix: config.topicPrefix });
+    await agents.start();
+    stops.push(() => agents.stop());
+    const app = createApp({
+      logger,
+      readiness: readinessChecks(config),
+      auth,
+      bodyLimitBytes: config.bodyLimitBytes,
+      services: {
+        workflows: new WorkflowRepository(pool),
+        executions: new ExecutionRepository(pool),
+        apiKeys: new ApiKeyRepository(pool),
+        audit: new AuditRepository(pool),
+        client: new ExecutionClient(producer, codec, topics),
+        store: new ExecutionStore({ redis, keyPrefix: config.topicPrefix }),
+        admission: new Admission({
+          redis,
+          keyPrefix: config.topicPrefix,
+          limit: config.maxConcurrentWorkflows,
+        }),
+        consumerLag: () =>
+          consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
+        agents,
+      },
+    });
+    const server = await listen(app.callback(), config.port);
+    const live = new LiveUpdates({ server, kafka, codec, topicPrefix: config.topicPrefix, auth, logger });
+    await live.start();
+    logger.info({ port: config.port, auth: config.authMode }, 'API listening');
+    stops.push(async () => {
+      await live.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
   }
 
   return {
@@ -69,6 +122,34 @@ export async function startEngine(
       redis.disconnect();
       await pool.end();
     },
+  };
+}
+
+/** Bearer tokens and API keys, or nothing at all when AUTH_MODE=off (said loudly: it is for a laptop only). */
+function authSettings(config: PercolatorConfig, pool: pg.Pool, logger: Logger): AuthSettings {
+  if (config.authMode === 'off') {
+    logger.warn(
+      'AUTH_MODE=off: the API accepts every call as an admin without credentials. Use this for local development only.',
+    );
+    return { mode: 'off' };
+  }
+  if (!config.jwtSecret && !config.jwksUrl) {
+    logger.warn(
+      'neither JWT_SECRET nor JWKS_URL is set: bearer tokens are refused; only API keys authenticate',
+    );
+  }
+  return {
+    mode: 'jwt',
+    apiKeys: new ApiKeyRepository(pool),
+    ...(config.jwtSecret || config.jwksUrl
+      ? {
+          verifyToken: createTokenVerifier({
+            ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : { secret: config.jwtSecret! }),
+            issuer: config.jwtIssuer,
+            audience: config.jwtAudience,
+          }),
+        }
+      : {}),
   };
 }
 

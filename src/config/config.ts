@@ -22,7 +22,35 @@ export interface PercolatorConfig {
   topicPrefix: string;
   /** URLs of agents that live behind HTTP; a type listed here is bridged instead of run built-in. */
   agentUrls: AgentEndpoints;
+  /** The admin API's authentication: `jwt` (bearer tokens and API keys) or `off` (local development only). */
+  authMode: AuthMode;
+  /** HS256 secret for verifying (and, in the CLI, minting) tokens; at least 32 characters. */
+  jwtSecret?: string;
+  /** A JWKS document's URL, for tokens signed by an identity provider with asymmetric keys. */
+  jwksUrl?: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** Largest request body the API reads, in bytes; a bigger one is answered 413. */
+  bodyLimitBytes: number;
+  /** How often the history role purges executions older than retention_settings. */
+  retentionIntervalMs: number;
+  /** Where the CLI's API commands send their requests, and the credential they send. */
+  percolatorUrl: string;
+  percolatorToken?: string;
+  /**
+   * An OpenAI-compatible chat-completions API (e.g. `https://host/v1`) the built-in agents write with;
+   * without it they use their offline, deterministic generators.
+   */
+  llmBaseUrl?: string;
+  /** Sent as a bearer token to LLM_BASE_URL; optional for local servers that need none. */
+  llmApiKey?: string;
+  /** Model name sent with each chat-completions request. */
+  llmModel?: string;
+  /** SMTP server of the notifier's email channel (`smtp://user:pass@host:587` or `smtps://...`). */
+  smtpUrl?: string;
 }
+
+export type AuthMode = 'jwt' | 'off';
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const HTTP = ['http:', 'https:'] as const;
@@ -36,7 +64,15 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info' as LogLevel,
   MAX_CONCURRENT_WORKFLOWS: 100,
   TOPIC_PREFIX: 'percolator',
+  AUTH_MODE: 'jwt' as AuthMode,
+  JWT_ISSUER: 'percolator',
+  JWT_AUDIENCE: 'percolator-api',
+  BODY_LIMIT: 1024 * 1024,
+  RETENTION_INTERVAL_MS: 3_600_000,
+  PERCOLATOR_URL: 'http://127.0.0.1:8080',
 } as const;
+
+const MIN_SECRET_LENGTH = 32;
 
 /** Parses the environment into a validated configuration; throws ConfigError listing every bad variable. */
 export function loadConfig(env: Env = process.env): PercolatorConfig {
@@ -61,7 +97,29 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
       inventory: read.optionalUrl('INVENTORY_AGENT_URL', HTTP),
       notifier: read.optionalUrl('NOTIFIER_AGENT_URL', HTTP),
     },
+    authMode: read.oneOf('AUTH_MODE', DEFAULTS.AUTH_MODE, ['jwt', 'off']),
+    jwtSecret: read.optionalString('JWT_SECRET'),
+    jwksUrl: read.optionalUrl('JWKS_URL', HTTP),
+    jwtIssuer: read.string('JWT_ISSUER', DEFAULTS.JWT_ISSUER),
+    jwtAudience: read.string('JWT_AUDIENCE', DEFAULTS.JWT_AUDIENCE),
+    bodyLimitBytes: readByteSize(read, 'BODY_LIMIT', DEFAULTS.BODY_LIMIT),
+    retentionIntervalMs: read.integer(
+      'RETENTION_INTERVAL_MS',
+      DEFAULTS.RETENTION_INTERVAL_MS,
+      1000,
+      7 * 24 * 3_600_000,
+    ),
+    percolatorUrl: read.url('PERCOLATOR_URL', DEFAULTS.PERCOLATOR_URL, HTTP),
+    percolatorToken: read.optionalString('PERCOLATOR_TOKEN'),
+    llmBaseUrl: read.optionalUrl('LLM_BASE_URL', HTTP),
+    llmApiKey: read.optionalString('LLM_API_KEY'),
+    llmModel: read.optionalString('LLM_MODEL'),
+    smtpUrl: read.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']),
   };
+  if (config.jwtSecret !== undefined && config.jwtSecret.length < MIN_SECRET_LENGTH) {
+    // Never echo the secret itself, not even in a start-up error.
+    read.problems.push(`JWT_SECRET: expected at least ${MIN_SECRET_LENGTH} characters`);
+  }
   if (!/^[A-Za-z0-9._-]+$/.test(config.topicPrefix)) {
     read.problems.push(
       `TOPIC_PREFIX=${JSON.stringify(config.topicPrefix)}: expected letters, digits, '.', '_' or '-'`,
@@ -69,4 +127,21 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** A size such as `524288`, `512kb` or `2mb`, between 1 KiB and 64 MiB. */
+function readByteSize(read: EnvReader, name: string, fallback: number): number {
+  const raw = read.optionalString(name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  const bytes = match ? Number(match[1]) * BYTE_UNITS[(match[2] ?? '').toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 64 * 1024 * 1024) {
+    read.problems.push(
+      `${name}=${JSON.stringify(raw)}: expected a size from 1kb to 64mb, e.g. 1048576 or 1mb`,
+    );
+    return fallback;
+  }
+  return bytes;
 }

@@ -23,6 +23,28 @@ export interface SaveVersionInput {
   author?: string;
 }
 
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  description: string;
+  status: 'active' | 'archived';
+  activeVersion: number | null;
+  versions: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VersionSummary {
+  version: number;
+  checksum: string;
+  author: string;
+  status: string;
+  createdAt: Date;
+  active: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function definitionChecksum(definition: unknown): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(definition)).digest('hex')}`;
 }
@@ -118,6 +140,66 @@ export class WorkflowRepository {
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
+
+  /** A workflow named by id or name, archived ones included. */
+  async find(idOrName: string): Promise<WorkflowSummary | undefined> {
+    const { rows } = await this.pool.query(
+      `${SUMMARY_SELECT} WHERE ${UUID.test(idOrName) ? 'w.id = $1::uuid' : 'w.name = $1'}`,
+      [idOrName],
+    );
+    return rows[0] ? toSummary(rows[0]) : undefined;
+  }
+
+  /** Workflows by name; archived ones only when asked. */
+  async list(options: { includeArchived?: boolean } = {}): Promise<WorkflowSummary[]> {
+    const { rows } = await this.pool.query(
+      `${SUMMARY_SELECT} ${options.includeArchived ? '' : `WHERE w.status = 'active'`} ORDER BY w.name`,
+    );
+    return rows.map(toSummary);
+  }
+
+  async versions(workflowId: string): Promise<VersionSummary[]> {
+    const { rows } = await this.pool.query(
+      `SELECT v.version, v.checksum, v.author, v.status, v.created_at, v.version = w.active_version AS active
+         FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id
+        WHERE v.workflow_id = $1 ORDER BY v.version`,
+      [workflowId],
+    );
+    return rows.map((row) => ({
+      version: row.version as number,
+      checksum: row.checksum as string,
+      author: row.author as string,
+      status: row.status as string,
+      createdAt: row.created_at as Date,
+      active: row.active === true,
+    }));
+  }
+
+  /** Archives a workflow: no new executions start; running ones keep their pinned version. */
+  async archive(workflowId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE workflows SET status = 'archived', updated_at = now() WHERE id = $1 AND status = 'active'`,
+      [workflowId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+}
+
+const SUMMARY_SELECT = `SELECT w.id, w.name, w.description, w.status, w.active_version, w.created_at, w.updated_at,
+    (SELECT count(*) FROM workflow_versions v WHERE v.workflow_id = w.id)::int AS versions
+  FROM workflows w`;
+
+function toSummary(row: Record<string, unknown>): WorkflowSummary {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    description: row.description as string,
+    status: row.status as WorkflowSummary['status'],
+    activeVersion: (row.active_version as number | null) ?? null,
+    versions: row.versions as number,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
 }
 
 function toRecord(row: Record<string, unknown>): WorkflowVersionRecord {

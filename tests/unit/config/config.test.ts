@@ -67,4 +67,85 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MAX_CONCURRENT_WORKFLOWS: '0' })).toThrow(/MAX_CONCURRENT_WORKFLOWS="0"/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000"/);
   });
+
+  it('defaults the API security settings to JWT with no secret and a 1 MiB body limit', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      authMode: 'jwt',
+      jwtIssuer: 'percolator',
+      jwtAudience: 'percolator-api',
+      bodyLimitBytes: 1024 * 1024,
+      retentionIntervalMs: 3_600_000,
+      percolatorUrl: 'http://127.0.0.1:8080',
+    });
+    expect(config.jwtSecret).toBeUndefined();
+    expect(config.jwksUrl).toBeUndefined();
+    expect(config.percolatorToken).toBeUndefined();
+  });
+
+  it('reads the API, auth and CLI variables', () => {
+    const config = loadConfig({
+      AUTH_MODE: 'OFF',
+      JWT_SECRET: 'x'.repeat(40),
+      JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'ops',
+      BODY_LIMIT: '256kb',
+      RETENTION_INTERVAL_MS: '60000',
+      PERCOLATOR_URL: 'http://api.internal:9000',
+      PERCOLATOR_TOKEN: 'abc.def.ghi',
+    });
+    expect(config).toMatchObject({
+      authMode: 'off',
+      jwtSecret: 'x'.repeat(40),
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      jwtIssuer: 'https://idp.example/',
+      jwtAudience: 'ops',
+      bodyLimitBytes: 256 * 1024,
+      retentionIntervalMs: 60_000,
+      percolatorUrl: 'http://api.internal:9000',
+      percolatorToken: 'abc.def.ghi',
+    });
+    expect(loadConfig({ BODY_LIMIT: '2mb' }).bodyLimitBytes).toBe(2 * 1024 * 1024);
+    expect(loadConfig({ BODY_LIMIT: '4096' }).bodyLimitBytes).toBe(4096);
+  });
+
+  it('refuses a short secret without repeating it, an unknown auth mode and a bad body limit', () => {
+    let error: unknown;
+    try {
+      loadConfig({ JWT_SECRET: 'hunter2', AUTH_MODE: 'basic', BODY_LIMIT: '10gb' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toContain('JWT_SECRET: expected at least 32 characters');
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(problems).toContain('AUTH_MODE="basic": expected one of jwt, off');
+    expect(problems.some((problem) => problem.startsWith('BODY_LIMIT="10gb"'))).toBe(true);
+  });
+  it("reads the built-in agents' LLM and SMTP settings, all optional", () => {
+    const none = loadConfig({});
+    expect([none.llmBaseUrl, none.llmApiKey, none.llmModel, none.smtpUrl]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const config = loadConfig({
+      LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+      LLM_API_KEY: 'sk-local',
+      LLM_MODEL: 'small-model',
+      SMTP_URL: 'smtp://mailer:secret@127.0.0.1:2525',
+    });
+    expect(config).toMatchObject({
+      llmBaseUrl: 'http://127.0.0.1:11434/v1',
+      llmApiKey: 'sk-local',
+      llmModel: 'small-model',
+      smtpUrl: 'smtp://mailer:secret@127.0.0.1:2525',
+    });
+    expect(() => loadConfig({ LLM_BASE_URL: 'ftp://models', SMTP_URL: 'http://mail' })).toThrow(
+      /LLM_BASE_URL="ftp:\/\/models".*\n.*SMTP_URL="http:\/\/mail"/,
+    );
+  });
 });

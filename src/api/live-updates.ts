@@ -1,0 +1,148 @@
+// /ws: live lifecycle events for WebSocket clients. One kafkajs consumer per API instance, in a group of its
+// own that starts at the end of the topic, fans each event out to the sockets whose filter matches.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Consumer, Kafka } from 'kafkajs';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { EnvelopeCodec } from '../kafka/schemas.js';
+import { topicNames } from '../kafka/topic-specs.js';
+import type { Logger } from '../observability/logger.js';
+import { authenticate, type AuthSettings } from './auth/authenticate.js';
+import { satisfies } from './auth/roles.js';
+import { requirementOf } from './auth/permissions.js';
+import { HttpProblem } from './problem.js';
+
+export interface LiveUpdatesOptions {
+  server: Server;
+  kafka: Kafka;
+  codec: EnvelopeCodec;
+  topicPrefix: string;
+  auth: AuthSettings;
+  logger: Logger;
+}
+
+interface Filter {
+  executionId?: string;
+  workflow?: string;
+}
+
+export class LiveUpdates {
+  private readonly sockets = new Map<WebSocket, Filter>();
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private consumer?: Consumer;
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void this.upgrade(request, socket, head);
+  };
+
+  constructor(private readonly options: LiveUpdatesOptions) {}
+
+  /** Resolves once the consumer has joined its group, so events from then on reach the sockets. */
+  async start(): Promise<void> {
+    const { kafka, topicPrefix } = this.options;
+    this.consumer = kafka.consumer({
+      groupId: `${topicPrefix}.api-live.${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+    });
+    const joined = new Promise<void>((resolve) => {
+      this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve());
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [topicNames(topicPrefix).executionEvents],
+      fromBeginning: false,
+    });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        if (this.sockets.size === 0) return;
+        const decoded = await this.options.codec.decode(message.value).catch(() => undefined);
+        if (decoded?.name !== 'ExecutionEvent') return;
+        const event = decoded.value;
+        const text = JSON.stringify({
+          event_id: event.event_id,
+          execution_id: event.execution_id,
+          workflow: event.workflow_name,
+          workflow_version: event.workflow_version,
+          seq: event.seq,
+          type: event.type,
+          step_id: event.step_id ?? null,
+          attempt: event.attempt ?? null,
+          status: event.status.toLowerCase(),
+          data: safeParse(event.data_json),
+          timestamp: new Date(event.timestamp).toISOString(),
+        });
+        for (const [socket, filter] of this.sockets) {
+          if (filter.executionId !== undefined && filter.executionId !== event.execution_id) continue;
+          if (filter.workflow !== undefined && filter.workflow !== event.workflow_name) continue;
+          if (socket.readyState === WebSocket.OPEN) socket.send(text);
+        }
+      },
+    });
+    this.options.server.on('upgrade', this.onUpgrade);
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    this.options.server.off('upgrade', this.onUpgrade);
+    for (const socket of this.sockets.keys()) socket.close(1001, 'server stopping');
+    this.wss.close();
+    await this.consumer?.disconnect();
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') {
+      refuse(socket, 404, 'not found');
+      return;
+    }
+    try {
+      const principal = await authenticate(this.options.auth, {
+        authorization: request.headers.authorization,
+        apiKey: headerValue(request.headers['x-api-key']),
+        queryToken: url.searchParams.get('access_token') ?? undefined,
+      });
+      if (!satisfies(principal.roles, requirementOf('GET /ws') ?? 'viewer')) {
+        refuse(socket, 403, 'this stream needs the viewer role');
+        return;
+      }
+    } catch (error) {
+      if (error instanceof HttpProblem) refuse(socket, error.status, error.message);
+      else {
+        this.options.logger.error({ err: error }, 'websocket authentication failed');
+        refuse(socket, 500, 'authentication failed');
+      }
+      return;
+    }
+    const filter: Filter = {};
+    const executionId = url.searchParams.get('execution_id');
+    const workflow = url.searchParams.get('workflow');
+    if (executionId) filter.executionId = executionId;
+    if (workflow) filter.workflow = workflow;
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.sockets.set(ws, filter);
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.on('error', () => this.sockets.delete(ws));
+      ws.send(JSON.stringify({ type: 'subscribed', filter }));
+    });
+  }
+}
+
+function refuse(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify({ type: 'about:blank', title: 'WebSocket refused', status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Error'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function safeParse(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return null;
+  }
+}

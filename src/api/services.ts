@@ -1,0 +1,49 @@
+// What the API's routes need from the rest of the engine, injected by the composition root (or a test).
+import type { ExecutionClient } from '../orchestrator/execution-client.js';
+import type { ExecutionStore } from '../state/index.js';
+import type { ApiKeyRepository, AuditRepository } from '../store/access-repository.js';
+import type { ExecutionRepository } from '../store/execution-repository.js';
+import type { WorkflowRepository } from '../store/workflow-repository.js';
+import type { AgentCatalog } from '../definition/index.js';
+
+export interface AgentInstanceView {
+  instance_id: string;
+  version: string;
+  in_flight: number;
+  capacity: number;
+  last_seen: string;
+  healthy: boolean;
+}
+
+export interface AgentView {
+  type: string;
+  status: 'healthy' | 'degraded' | 'down';
+  actions: string[];
+  instances: AgentInstanceView[];
+}
+
+/** Where agent listings come from; the default reads the heartbeats topic (agent-directory.ts). */
+export interface AgentDirectory {
+  list(): Promise<AgentView[]>;
+  health(type: string): Promise<AgentView | undefined>;
+}
+
+export interface ConsumerLag {
+  group: string;
+  total: number;
+  topics: Record<string, number>;
+}
+
+export interface ApiServices {
+  workflows: WorkflowRepository;
+  executions: ExecutionRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+  client: ExecutionClient;
+  store: ExecutionStore;
+  admission?: { counts(): Promise<{ inflight: number; queued: number }> };
+  consumerLag?: () => Promise<ConsumerLag>;
+  agents?: AgentDirectory;
+  /** When given, definitions are checked against the known agents' actions. */
+  agentCatalog?: AgentCatalog;
+}
