@@ -80,7 +80,11 @@ const handlers: Handlers = {
     target.status = 'timed_out';
     target.attempt = event.attempt;
     finish(target, event.at);
-    target.error = { code: 'TIMEOUT', message: `step ${event.stepId} timed out`, retriable: true };
+    target.error = event.error ?? {
+      code: 'TIMEOUT',
+      message: `step ${event.stepId} timed out`,
+      retriable: true,
+    };
   },
   StepRetryScheduled: (state, event) => {
     const target = step(state, event.stepId);

@@ -137,7 +137,8 @@ export type ExecutionEvent =
     }
   | { type: 'StepSkipped'; at: number; stepId: string; notTaken: string[] }
   | { type: 'StepFailed'; at: number; stepId: string; attempt: number; error: StepError }
-  | { type: 'StepTimedOut'; at: number; stepId: string; attempt: number }
+  /** `error` says whether the timeout may be retried (a wait for an event may not); absent in older events. */
+  | { type: 'StepTimedOut'; at: number; stepId: string; attempt: number; error?: StepError }
   | { type: 'StepRetryScheduled'; at: number; stepId: string; attempt: number; retryAt: number }
   /** on_failure: continue — the failed step lets its successors go on as if it had succeeded with no output. */
   | { type: 'StepFailureIgnored'; at: number; stepId: string; taken: string[]; notTaken: string[] }

@@ -264,7 +264,7 @@ export async function fail(
   error: StepError,
   timedOut = false,
 ): Promise<void> {
-  if (timedOut) d.emit({ type: 'StepTimedOut', stepId: step.id, attempt });
+  if (timedOut) d.emit({ type: 'StepTimedOut', stepId: step.id, attempt, error });
   else d.emit({ type: 'StepFailed', stepId: step.id, attempt, error });
 
   const retriable = error.retriable && !step.retry.nonRetryableErrors.includes(error.code);

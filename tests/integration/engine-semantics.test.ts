@@ -314,7 +314,7 @@ describe('engine semantics: the workflow types', () => {
       expect(state.steps.approval).toMatchObject({
         status: 'timed_out',
         attempt: 1,
-        error: { code: 'TIMEOUT' },
+        error: { code: 'TIMEOUT', retriable: false },
       });
       expect(state.steps.proceed!.status).toBe('skipped');
       expect(state.output).toEqual({ reminded: true });

@@ -402,6 +402,35 @@ describe('route: failures, retries, timeouts', () => {
     expect(harness.state!.error).toMatchObject({ code: 'DEADLINE_EXCEEDED', stepId: 'call' });
   });
 
+  it('records a timed-out wait for an event as not retriable, as the decision treated it', async () => {
+    const graph = buildGraph({
+      steps: [
+        {
+          id: 'approval',
+          type: 'wait_for_event',
+          event_type: 'approved',
+          timeout: '1h',
+          retry_policy: { max_attempts: 3 },
+        },
+      ],
+    });
+    const harness = new Harness(graph);
+    await harness.start({});
+    const timedOut = await harness.timer('stepTimeout', 'approval', 1);
+    expect(timedOut.events[0]).toMatchObject({
+      type: 'StepTimedOut',
+      stepId: 'approval',
+      attempt: 1,
+      error: { code: 'TIMEOUT', message: 'step approval timed out', retriable: false },
+    });
+    expect(eventTypes(timedOut)).toEqual(['StepTimedOut approval', 'ExecutionFailed']);
+    expect(harness.state!.steps.approval!.error).toEqual({
+      code: 'TIMEOUT',
+      message: 'step approval timed out',
+      retriable: false,
+    });
+  });
+
   it('on_failure: continue lets the successors go on', async () => {
     const graph = buildGraph({
       steps: [{ id: 'optional', on_failure: 'continue' }, { id: 'next' }],
