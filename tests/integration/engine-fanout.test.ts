@@ -1,4 +1,5 @@
 // Wide fan-out and joins, and at-least-once delivery: a result delivered twice must change nothing.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent, slowAgent } from '../../src/agents/testing/test-agents.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
@@ -117,6 +118,43 @@ describe('engine semantics: fan-out, joins and duplicate deliveries', () => {
       'StepScheduled',
       'StepSucceeded',
     ]);
+  });
+
+  it('a start requested twice with the same execution id runs once', async () => {
+    const topics = topicNames(engine.prefix);
+    const slowCommands = await engine.tap(topics.agentCommands('slow'));
+    const name = await engine.register({
+      workflow: {
+        name: 'start-twice',
+        steps: [
+          {
+            id: 'work',
+            type: 'agent',
+            agent_type: 'slow',
+            action: 'slow',
+            input: "{ 'delay_ms': 300, 'output': n }",
+          },
+        ],
+      },
+    });
+    const executionId = randomUUID();
+    await engine.client.start([{ workflowName: name, input: { n: 1 }, executionId }]);
+    await engine.client.start([{ workflowName: name, input: { n: 2 }, executionId }]);
+    const state = await engine.waitFor(executionId);
+    expect(state.status).toBe('completed');
+    expect(state.input).toEqual({ n: 1 });
+    expect(state.output).toEqual({ delayed_ms: 300, output: 1 });
+    const events = await engine.waitForEvents(executionId, (list) =>
+      list.some((event) => event.type === 'ExecutionCompleted'),
+    );
+    expect(events.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
+    const ofThisExecution = (records: readonly TappedRecord[]) =>
+      records.filter(
+        (record) =>
+          record.envelope?.name === 'AgentCommand' && record.envelope.value.execution_id === executionId,
+      );
+    await slowCommands.waitFor((records) => (ofThisExecution(records).length > 0 ? true : undefined));
+    expect(ofThisExecution(slowCommands.records)).toHaveLength(1);
   });
 
   it('a result delivered twice changes nothing: same state version, the next step dispatched once', async () => {
