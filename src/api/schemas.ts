@@ -1,6 +1,7 @@
 // JSON Schemas of request bodies and answers. The same objects validate requests (ajv) and appear in the
 // OpenAPI document, so the description cannot drift from what is enforced.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from './route-spec.js';
 import { HttpProblem } from './problem.js';
 
@@ -160,6 +161,8 @@ export interface FieldProblem {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// Workflow input_schema documents are JSON Schema 2020-12, as the definition language specifies.
+const userAjv = new Ajv2020({ allErrors: true, strict: false });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
 /** Validates a value against a schema; throws a 422 problem listing every mismatch with its JSON pointer. */
@@ -177,7 +180,7 @@ export function assertValid(schema: JsonSchema, value: unknown, what: string): v
 
 /** Compiles a user-supplied schema (a workflow's input_schema); cached by the caller. */
 export function compileUserSchema(schema: unknown): ValidateFunction {
-  return ajv.compile(schema as JsonSchema);
+  return userAjv.compile(schema as JsonSchema);
 }
 
 export function toFieldProblems(errors: readonly ErrorObject[]): FieldProblem[] {
