@@ -1,8 +1,6 @@
 // The social-media-content agent's actions against real Postgres, a local chat-completions server standing
 // in for the model provider, and a local webhook receiver.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocialMediaAgent } from '../../src/agents/builtin/social-media-content/agent.js';
@@ -11,55 +9,12 @@ import { AgentError, type AgentDefinition } from '../../src/agents/sdk/index.js'
 import { createLogger } from '../../src/observability/logger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { testServices } from '../support/services.js';
-import { handlerContext, invoke } from '../unit/agents/builtin/support.js';
-
-interface Captured {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-}
-
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
-
-/** A loopback HTTP server answering each request with the next planned reply and keeping what it got. */
-async function localServer(plan: (request: Captured, index: number) => Reply) {
-  const received: Captured[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const captured = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: text ? JSON.parse(text) : null,
-      };
-      received.push(captured);
-      const reply = plan(captured, received.length - 1);
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-function completion(content: string) {
-  return {
-    id: 'chatcmpl-1',
-    object: 'chat.completion',
-    model: 'local-test-model-0613',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 42, completion_tokens: 17, total_tokens: 59 },
-  };
-}
+import {
+  chatCompletion as completion,
+  handlerContext,
+  invoke,
+  localHttpServer as localServer,
+} from '../unit/agents/builtin/support.js';
 
 async function failure(promise: Promise<unknown>): Promise<AgentError> {
   const error = await promise.then(
