@@ -8,6 +8,11 @@ import { registerSchemasCommand } from './schemas.js';
 import { registerServeCommand } from './serve.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerValidateCommand } from './validate.js';
+import { registerWorkflowCommand } from './workflow.js';
+import { registerRunCommand } from './run.js';
+import { registerExecutionsCommand } from './executions.js';
+import { registerTokenCommand } from './token.js';
+import { registerApiKeyCommand } from './apikey.js';
 
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
@@ -18,4 +23,9 @@ export function registerCommands(program: Command): void {
   registerSchemasCommand(program);
   registerValidateCommand(program);
   registerAgentsCommand(program);
+  registerWorkflowCommand(program);
+  registerRunCommand(program);
+  registerExecutionsCommand(program);
+  registerTokenCommand(program);
+  registerApiKeyCommand(program);
 }
