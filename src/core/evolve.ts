@@ -49,6 +49,8 @@ const handlers: Handlers = {
     delete target.retryAt;
     delete target.error;
     if (event.commandId !== undefined) target.commandId = event.commandId;
+    if (event.deadline !== undefined) target.deadline = event.deadline;
+    else delete target.deadline;
     if (event.correlationKey !== undefined) target.correlationKey = event.correlationKey;
     if (event.awaiting !== undefined) target.awaiting = event.awaiting;
   },

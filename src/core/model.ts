@@ -25,6 +25,8 @@ export interface StepState {
   error?: StepError;
   /** Set while a retry timer is pending: the attempt it will start. */
   retryAt?: number;
+  /** The current attempt's deadline (agent and sub_workflow steps with a timeout); a result at or after it is late. */
+  deadline?: number;
   /** wait_for_event: the correlation key this step listens for. */
   correlationKey?: string;
   /** wait_for_event: running but only waiting for an outside event (the execution shows as `waiting`). */
@@ -123,6 +125,8 @@ export type ExecutionEvent =
       stepId: string;
       attempt: number;
       commandId?: string;
+      /** Agent and sub_workflow steps with a timeout: when this attempt times out. */
+      deadline?: number;
       awaiting?: string;
       correlationKey?: string;
     }

@@ -88,12 +88,14 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
       return `step ${input.stepId} is a ${step.type} step, which takes no results`;
     }
     cancelStepTimeout(d, input.stepId, input.attempt);
-    if (input.status === 'succeeded') await succeed(d, step, input.attempt, toJson(input.output));
-    else if (step.timeoutMs !== undefined && input.error?.code === DEADLINE_EXCEEDED) {
-      // The command's deadline is the step timeout: an agent giving up at it and our timer firing are one
-      // event seen twice, and must end the attempt the same way whichever of the two arrives first.
+    const late = state.deadline !== undefined && d.now >= state.deadline;
+    if (late || (step.timeoutMs !== undefined && input.error?.code === DEADLINE_EXCEEDED)) {
+      // The command's deadline is the step timeout. A result stamped at or after it, or an agent reporting
+      // that it gave up at it, is the same timeout our timer would record: the attempt ends the same way
+      // whichever arrives first, instead of depending on how soon the timer pump noticed.
       await fail(d, step, input.attempt, stepTimeoutError(input.stepId, step.type), true);
-    } else
+    } else if (input.status === 'succeeded') await succeed(d, step, input.attempt, toJson(input.output));
+    else
       await fail(
         d,
         step,

@@ -36,7 +36,13 @@ export async function runAttempt(d: Decision, step: GraphStep, attempt: number):
       if ('error' in input) return fail(d, step, attempt, input.error);
       const id = commandId(executionId, step.id, attempt);
       const deadline = step.timeoutMs === undefined ? undefined : d.now + step.timeoutMs;
-      d.emit({ type: 'StepScheduled', stepId: step.id, attempt, commandId: id });
+      d.emit({
+        type: 'StepScheduled',
+        stepId: step.id,
+        attempt,
+        commandId: id,
+        ...(deadline === undefined ? {} : { deadline }),
+      });
       if (step.type === 'agent' && step.agent) {
         d.command({
           type: 'DispatchStep',

@@ -394,6 +394,32 @@ describe('route: failures, retries, timeouts', () => {
     expect(harness.stepStatuses()).toEqual({ slow: 'timed_out', fallback: 'running' });
   });
 
+  it('treats a result stamped at or after the deadline as the timeout, even before the timer fires', async () => {
+    const graph = buildGraph({
+      steps: [{ id: 'slow', timeout: '5s', on_failure: { goto: 'fallback' } }, { id: 'fallback' }],
+      connections: [],
+    });
+    const harness = new Harness(graph);
+    const start = await harness.start({});
+    expect(start.events[1]).toMatchObject({ type: 'StepScheduled', stepId: 'slow', deadline: T0 + 5000 });
+    expect(harness.state!.steps.slow!.deadline).toBe(T0 + 5000);
+    harness.now = T0 + 5000 - 10; // send() adds 10 ms: the result is stamped exactly at the deadline
+    const late = await harness.succeed('slow', { too: 'late' });
+    expect(eventTypes(late)).toEqual(['StepTimedOut slow', 'StepScheduled fallback']);
+    expect(summarize(late)).toEqual(['CancelTimer e1:slow:1:stepTimeout', 'DispatchStep e1:fallback:1']);
+    expect(harness.state!.steps.slow).toMatchObject({ status: 'timed_out', error: { code: 'TIMEOUT' } });
+    expect(harness.state!.steps.slow!.output).toBeUndefined();
+  });
+
+  it('accepts a result stamped just before the deadline', async () => {
+    const graph = buildGraph({ steps: [{ id: 'slow', timeout: '5s' }] });
+    const harness = new Harness(graph);
+    await harness.start({});
+    harness.now = T0 + 5000 - 11;
+    const onTime = await harness.succeed('slow', { in: 'time' });
+    expect(eventTypes(onTime)).toEqual(['StepSucceeded slow', 'ExecutionCompleted']);
+  });
+
   it('keeps DEADLINE_EXCEEDED an ordinary failure on a step without a timeout', async () => {
     const harness = new Harness(buildGraph({ steps: [{ id: 'call' }] }));
     await harness.start({});
