@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- printed JSON is read by assertions */
 // The CLI over the admin API: workflow apply/list, run --wait --json and its exit codes, executions get/signal.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
