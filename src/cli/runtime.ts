@@ -1,6 +1,7 @@
 // The composition root of a running engine: builds the clients once and starts the roles asked for.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { HeartbeatDirectory } from '../api/agent-directory.js';
 import { createApp, type ReadinessCheck } from '../api/app.js';
@@ -26,8 +27,9 @@ import { HistorySink } from '../store/history-sink.js';
 import { migrate } from '../store/migrate.js';
 import { scheduleRetention } from '../store/retention.js';
 import { WorkflowRepository } from '../store/workflow-repository.js';
+import { ActiveWorkflows, EventTriggers, Scheduler } from '../triggers/index.js';
 
-export const ROLES = ['all', 'api', 'orchestrator', 'history'] as const;
+export const ROLES = ['all', 'api', 'orchestrator', 'history', 'scheduler', 'triggers'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RunningEngine {
@@ -74,6 +76,9 @@ export async function startEngine(
       await sink.stop();
     });
     logger.info('history sink consuming lifecycle events');
+  }
+  if (role === 'all' || role === 'scheduler' || role === 'triggers') {
+    stops.push(await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger }));
   }
   if (role === 'all' || role === 'api') {
     const auth = authSettings(config, pool, logger);
@@ -122,6 +127,48 @@ export async function startEngine(
       redis.disconnect();
       await pool.end();
     },
+  };
+}
+
+/** The scheduler and/or the event triggers, sharing one producer for the starts and signals they publish. */
+async function startTriggerRoles(
+  role: Role,
+  deps: {
+    kafka: Kafka;
+    redis: Redis;
+    pool: pg.Pool;
+    codec: EnvelopeCodec;
+    config: PercolatorConfig;
+    logger: Logger;
+  },
+): Promise<() => Promise<void>> {
+  const { kafka, redis, pool, codec, config, logger } = deps;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const client = new ExecutionClient(producer, codec, topicNames(config.topicPrefix));
+  const stops: (() => Promise<void>)[] = [() => producer.disconnect()];
+  if (role === 'all' || role === 'scheduler') {
+    const workflows = new ActiveWorkflows({ pool, logger });
+    const scheduler = new Scheduler({ redis, workflows, client, logger, keyPrefix: config.topicPrefix });
+    await scheduler.start();
+    stops.push(() => scheduler.stop());
+  }
+  if (role === 'all' || role === 'triggers') {
+    const triggers = new EventTriggers({
+      kafka,
+      redis,
+      codec,
+      avro: AvroCodec.forUrl(config.schemaRegistryUrl),
+      workflows: new ActiveWorkflows({ pool, logger }),
+      client,
+      logger,
+      topicPrefix: config.topicPrefix,
+    });
+    await triggers.start();
+    stops.push(() => triggers.stop());
+  }
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
   };
 }
 
