@@ -88,6 +88,12 @@ const handlers: Handlers = {
       retriable: true,
     };
   },
+  StepCancelled: (state, event) => {
+    const target = step(state, event.stepId);
+    target.status = 'cancelled';
+    delete target.retryAt;
+    finish(target, event.at);
+  },
   StepRetryScheduled: (state, event) => {
     const target = step(state, event.stepId);
     target.status = 'pending';

@@ -5,7 +5,7 @@ import type { Json } from './graph.js';
 export type ExecutionStatus =
   'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
 export type StepStatus =
-  'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'timed_out' | 'compensated';
+  'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'timed_out' | 'cancelled' | 'compensated';
 
 export interface StepError {
   code: string;
@@ -144,6 +144,8 @@ export type ExecutionEvent =
   /** `error` says whether the timeout may be retried (a wait for an event may not); absent in older events. */
   | { type: 'StepTimedOut'; at: number; stepId: string; attempt: number; error?: StepError }
   | { type: 'StepRetryScheduled'; at: number; stepId: string; attempt: number; retryAt: number }
+  /** The execution ended (cancel, timeout, failure, an `end` step) while this step was in flight or due a retry. */
+  | { type: 'StepCancelled'; at: number; stepId: string; attempt: number; reason: string }
   /** on_failure: continue — the failed step lets its successors go on as if it had succeeded with no output. */
   | { type: 'StepFailureIgnored'; at: number; stepId: string; taken: string[]; notTaken: string[] }
   | { type: 'StepCompensationScheduled'; at: number; stepId: string; commandId: string }

@@ -366,7 +366,7 @@ export async function compensateNext(d: Decision): Promise<void> {
   });
 }
 
-/** Cancels everything still in flight: agent commands, timers, children and event waits. */
+/** Cancels everything still in flight (agent commands, timers, children, event waits); those steps end `cancelled`. */
 export function stopInFlight(d: Decision, reason: string): void {
   const executionId = d.state.executionId;
   for (const [stepId, state] of Object.entries(d.state.steps)) {
@@ -377,6 +377,7 @@ export function stopInFlight(d: Decision, reason: string): void {
         type: 'CancelTimer',
         timerId: stepTimerId(executionId, stepId, state.attempt + 1, 'retry'),
       });
+      d.emit({ type: 'StepCancelled', stepId, attempt: state.attempt, reason });
     }
     if (state.status !== 'running') continue;
     if (step.timeoutMs !== undefined) {
@@ -405,6 +406,7 @@ export function stopInFlight(d: Decision, reason: string): void {
         ...(state.correlationKey === undefined ? {} : { correlationKey: state.correlationKey }),
       });
     }
+    d.emit({ type: 'StepCancelled', stepId, attempt: state.attempt, reason });
   }
 }
 

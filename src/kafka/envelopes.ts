@@ -162,6 +162,7 @@ export type ExecutionEventType =
   | 'StepSkipped'
   | 'StepTimedOut'
   | 'StepRetryScheduled'
+  | 'StepCancelled'
   | 'StepWaiting'
   | 'StepCompensationScheduled'
   | 'StepCompensated'

@@ -35,6 +35,7 @@ const WIRE_EVENT_TYPES = {
   StepFailed: 'StepFailed',
   StepTimedOut: 'StepTimedOut',
   StepRetryScheduled: 'StepRetryScheduled',
+  StepCancelled: 'StepCancelled',
   StepFailureIgnored: 'StepFailureIgnored',
   StepCompensationScheduled: 'StepCompensationScheduled',
   StepCompensated: 'StepCompensated',

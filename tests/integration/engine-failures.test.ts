@@ -360,27 +360,20 @@ describe('engine semantics: failures, timeouts, cancellation, compensation', () 
     expect(final!.steps.after).toBeUndefined();
   });
 
-  // KNOWN GAP (reported): cancellation and the workflow timeout emit no step event for the steps still in
-  // flight (stopInFlight only sends CancelStep/CancelTimer), so the final state shows them as `running`
-  // forever. Needs a step outcome for "stopped" (e.g. a `cancelled` step status and event, which the wire
-  // enum of ExecutionEvent lacks). Remove `.fails` when fixed.
-  it.fails(
-    'KNOWN GAP: a step in flight when the execution is cancelled no longer shows as running',
-    async () => {
-      const name = await engine.register({
-        workflow: {
-          name: 'cancel-step-status',
-          steps: [{ id: 'nap', type: 'agent', agent_type: 'sleeper', action: 'sleep' }],
-        },
-      });
-      const executionId = await engine.run(name, {});
-      await engine.waitFor(executionId, (state) => state.steps.nap?.status === 'running');
-      await engine.client.cancel(executionId, 'stop');
-      const state = await engine.waitFor(executionId);
-      expect(state.status).toBe('cancelled');
-      expect(state.steps.nap!.status).not.toBe('running');
-    },
-  );
+  it('a step in flight when the execution is cancelled ends cancelled, not running', async () => {
+    const name = await engine.register({
+      workflow: {
+        name: 'cancel-step-status',
+        steps: [{ id: 'nap', type: 'agent', agent_type: 'sleeper', action: 'sleep' }],
+      },
+    });
+    const executionId = await engine.run(name, {});
+    await engine.waitFor(executionId, (state) => state.steps.nap?.status === 'running');
+    await engine.client.cancel(executionId, 'stop');
+    const state = await engine.waitFor(executionId);
+    expect(state.status).toBe('cancelled');
+    expect(state.steps.nap!.status).toBe('cancelled');
+  });
 
   it('compensation: after a non-retriable failure, completed steps are undone in reverse completion order', async () => {
     const reserve = (item: string, delayMs: number) => ({

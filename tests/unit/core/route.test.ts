@@ -538,7 +538,8 @@ describe('route: ending early', () => {
       'ScheduleTimer e1:a:1:stepTimeout',
     ]);
     const cancelled = await harness.send({ kind: 'cancel', reason: 'operator asked' });
-    expect(eventTypes(cancelled)).toEqual(['ExecutionCancelled']);
+    expect(eventTypes(cancelled)).toEqual(['StepCancelled a', 'ExecutionCancelled']);
+    expect(harness.stepStatuses()).toEqual({ a: 'cancelled' });
     expect(summarize(cancelled)).toEqual([
       'CancelTimer e1:a:1:stepTimeout',
       'CancelStep e1:a:1',
@@ -556,7 +557,8 @@ describe('route: ending early', () => {
       timerId: 'e1::workflowTimeout',
       timer: 'workflowTimeout',
     });
-    expect(eventTypes(timedOut)).toEqual(['ExecutionTimedOut']);
+    expect(eventTypes(timedOut)).toEqual(['StepCancelled a', 'ExecutionTimedOut']);
+    expect(harness.stepStatuses()).toEqual({ a: 'cancelled' });
     expect(harness.state?.status).toBe('timed_out');
   });
 });
