@@ -52,7 +52,8 @@ export async function avroRoundTrip(
       id: randomUUID(),
       brand_id: randomUUID(),
       content_topic: 'New Product Launch',
-      sent_at: new Date(Math.floor(Date.now())),
+      // The codec reads timestamp-millis as a plain long: epoch milliseconds, as in every envelope.
+      sent_at: Date.now(),
     };
     const value = codec.encode(schemaId, sent);
     const [metadata] = await producer.send({ topic, messages: [{ key: sent.id, value }] });
