@@ -61,6 +61,9 @@ describe('triggers: events from Kafka', () => {
   });
   afterAll(async () => {
     await triggers?.stop();
+    await engine?.pool.query(`UPDATE workflows SET status = 'archived' WHERE starts_with(name, $1)`, [
+      engine.prefix,
+    ]);
     await engine?.stop();
   });
 

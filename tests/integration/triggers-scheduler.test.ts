@@ -32,6 +32,10 @@ describe('triggers: the scheduler', () => {
   afterAll(async () => {
     await Promise.allSettled(schedulers.map((scheduler) => scheduler.stop()));
     for (const redis of connections) redis.disconnect();
+    // Leave no ticking schedule behind in the shared test database.
+    await engine?.pool.query(`UPDATE workflows SET status = 'archived' WHERE starts_with(name, $1)`, [
+      engine.prefix,
+    ]);
     await engine?.stop();
   });
 
