@@ -67,6 +67,8 @@ export interface StartInput {
   input: Json;
   trigger?: { type: string; id?: string };
   parent?: { executionId: string; stepId: string };
+  /** Cancelled while it waited for admission: recorded as started and cancelled at once, nothing runs. */
+  cancelReason?: string;
 }
 
 /** The answer to a DispatchStep from an agent, or to a StartChildExecution from the child when it ends. */

@@ -45,6 +45,11 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
       ...(input.trigger ? { trigger: input.trigger } : {}),
       ...(input.parent ? { parent: input.parent } : {}),
     });
+    if (input.cancelReason !== undefined) {
+      d.emit({ type: 'ExecutionCancelled', reason: input.cancelReason });
+      finishCommands(d, { status: 'cancelled' });
+      return undefined;
+    }
     const problems = graph.validateInput?.(input.input) ?? [];
     if (problems.length > 0) {
       await failExecution(d, {

@@ -83,6 +83,14 @@ export class Orchestrator {
       publisher: this.publisher,
       admission: this.admission,
       logger: options.logger,
+      decodeStart: async (record) => {
+        const input = toOrchestratorInput(await options.codec.decode(record), Date.now(), {
+          topic: this.topics.executions,
+          partition: -1,
+          offset: '-1',
+        });
+        return 'poison' in input ? undefined : input;
+      },
     });
   }
 

@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   publisher: OutboxPublisher;
   admission: Admission;
   logger: Logger;
+  /** Turns a parked start record back into an input (to cancel a start still waiting for admission). */
+  decodeStart: (record: Buffer) => Promise<OrchestratorInput | undefined>;
 }
 
 export interface Rejected {
@@ -148,6 +150,23 @@ export class BatchProcessor {
     return retry;
   }
 
+  /**
+   * A cancel for an execution that has no state yet may target a start still waiting for admission: that start
+   * is taken out of the queue and routed as started-and-cancelled, so it never runs and shows as cancelled.
+   */
+  private async cancelledBeforeStart(input: OrchestratorInput): Promise<OrchestratorInput | undefined> {
+    if (input.input.kind !== 'cancel') return undefined;
+    const record = await this.deps.admission.withdraw(input.executionId);
+    const start = record ? await this.deps.decodeStart(record) : undefined;
+    if (!start || start.input.kind !== 'start' || start.executionId !== input.executionId) return undefined;
+    return {
+      ...start,
+      timestamp: input.timestamp,
+      source: input.source,
+      input: { ...start.input, cancelReason: input.input.reason },
+    };
+  }
+
   private async plan(
     executionId: string,
     inputs: readonly OrchestratorInput[],
@@ -160,7 +179,8 @@ export class BatchProcessor {
     let version = current?.version ?? 0;
     let graph: WorkflowGraph | undefined;
     const planned: PlannedTransition[] = [];
-    for (const input of inputs) {
+    for (const received of inputs) {
+      const input = state === null ? ((await this.cancelledBeforeStart(received)) ?? received) : received;
       try {
         graph ??= state
           ? await this.deps.graphs.pinned(state.workflowId, state.workflowVersion)

@@ -1,7 +1,7 @@
 // Admission control for MAX_CONCURRENT_WORKFLOWS. Starts beyond the limit are parked in Redis in arrival order and
 // re-injected as slots free up; none is dropped. A parked start's record stays until its start is applied.
 import type { Redis } from 'ioredis';
-import { ADMIT_LUA, RELEASE_LUA } from './lua/admission.js';
+import { ADMIT_LUA, RELEASE_LUA, WITHDRAW_LUA } from './lua/admission.js';
 import { assertKeyPrefix } from './keys.js';
 import { toStateError } from './redis-errors.js';
 
@@ -27,6 +27,12 @@ interface AdmissionCommands {
     limit: number,
     ...ids: string[]
   ): Promise<Buffer[]>;
+  percolatorWithdrawBuffer(
+    inflight: string,
+    queue: string,
+    parked: string,
+    id: string,
+  ): Promise<Buffer | null>;
 }
 
 export interface AdmittedStart {
@@ -44,6 +50,7 @@ export class Admission {
     this.keys = [`${tag}:inflight`, `${tag}:queue`, `${tag}:parked`];
     options.redis.defineCommand('percolatorAdmit', { lua: ADMIT_LUA, numberOfKeys: 3 });
     options.redis.defineCommand('percolatorRelease', { lua: RELEASE_LUA, numberOfKeys: 3 });
+    options.redis.defineCommand('percolatorWithdraw', { lua: WITHDRAW_LUA, numberOfKeys: 3 });
     this.redis = options.redis as Redis & AdmissionCommands;
   }
 
@@ -69,6 +76,15 @@ export class Admission {
       admitted.push({ executionId: flat[index]!.toString('utf8'), record: flat[index + 1]! });
     }
     return admitted;
+  }
+
+  /** Takes back a start that has not begun (see withdraw.lua); its record, or null when none is parked. */
+  async withdraw(executionId: string): Promise<Buffer | null> {
+    try {
+      return await this.redis.percolatorWithdrawBuffer(...this.keys, executionId);
+    } catch (error) {
+      throw toStateError(error, 'withdrawing a parked start');
+    }
   }
 
   /** The start was applied: its parked record is no longer needed. */

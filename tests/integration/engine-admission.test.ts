@@ -71,38 +71,33 @@ describe('engine semantics: admission control', () => {
     expect(await engine.orchestrators[0]!.admission.counts()).toEqual({ inflight: 0, queued: 0 });
   });
 
-  // KNOWN BUG (reported): a cancel for a start still parked by admission finds no execution state, so the
-  // orchestrator dead-letters it (UNKNOWN_EXECUTION); when a slot frees, the parked start is admitted and
-  // runs to completion as if never cancelled. Remove `.fails` when fixed.
-  it.fails(
-    'KNOWN BUG: cancelling an execution still waiting for admission keeps it from running',
-    async () => {
-      const name = await engine.register({
-        workflow: {
-          name: 'parked-cancel',
-          steps: [
-            { id: 'work', type: 'agent', agent_type: 'slow', action: 'slow', input: "{ 'delay_ms': 1500 }" },
-          ],
-        },
-      });
-      const admission = engine.orchestrators[0]!.admission;
-      const running = await engine.client.start(
-        Array.from({ length: LIMIT }, () => ({ workflowName: name, input: {} })),
-      );
-      await Promise.all(running.map((id) => engine.waitFor(id, (state) => state.status === 'running')));
-      const [parked] = await engine.client.start([{ workflowName: name, input: {} }]);
-      const deadline = Date.now() + 30_000;
-      while ((await admission.counts()).queued < 1) {
-        if (Date.now() > deadline) throw new Error('the third start was never parked');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(await engine.state(parked!)).toBeNull();
+  it('cancelling an execution still waiting for admission keeps it from running: it ends cancelled', async () => {
+    const name = await engine.register({
+      workflow: {
+        name: 'parked-cancel',
+        steps: [
+          { id: 'work', type: 'agent', agent_type: 'slow', action: 'slow', input: "{ 'delay_ms': 1500 }" },
+        ],
+      },
+    });
+    const admission = engine.orchestrators[0]!.admission;
+    const running = await engine.client.start(
+      Array.from({ length: LIMIT }, () => ({ workflowName: name, input: {} })),
+    );
+    await Promise.all(running.map((id) => engine.waitFor(id, (state) => state.status === 'running')));
+    const [parked] = await engine.client.start([{ workflowName: name, input: {} }]);
+    const deadline = Date.now() + 30_000;
+    while ((await admission.counts()).queued < 1) {
+      if (Date.now() > deadline) throw new Error('the third start was never parked');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await engine.state(parked!)).toBeNull();
 
-      await engine.client.cancel(parked!, 'not needed after all');
-      await Promise.all(running.map((id) => engine.waitFor(id)));
-      const state = await engine.waitFor(parked!);
-      expect(state.status).toBe('cancelled');
-      expect(state.steps.work).toBeUndefined();
-    },
-  );
+    await engine.client.cancel(parked!, 'not needed after all');
+    await Promise.all(running.map((id) => engine.waitFor(id)));
+    const state = await engine.waitFor(parked!);
+    expect(state.status).toBe('cancelled');
+    expect(state.steps.work).toBeUndefined();
+    expect(await admission.counts()).toEqual({ inflight: 0, queued: 0 });
+  });
 });

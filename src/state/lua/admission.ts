@@ -38,3 +38,18 @@ while redis.call('SCARD', KEYS[1]) < tonumber(ARGV[1]) do
 end
 return admitted
 `;
+
+export const WITHDRAW_LUA = `--[[ withdraw.lua: take back a start that has not begun running (cancelled while it waited).
+KEYS     as admit.lua
+ARGV[1]  execution id
+Returns: the parked start record, or nil when none is parked. The start leaves the queue (and gives up its slot
+         if it was admitted but not yet re-injected); its record stays until the caller has recorded the
+         execution as cancelled and calls forget, so a crash in between loses nothing: the redelivered cancel
+         withdraws again.
+]]
+local record = redis.call('HGET', KEYS[3], ARGV[1])
+if not record then return nil end
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+redis.call('SREM', KEYS[1], ARGV[1])
+return record
+`;

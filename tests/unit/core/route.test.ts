@@ -549,6 +549,17 @@ describe('route: ending early', () => {
     expect((await harness.offer({ kind: 'cancel', reason: 'again' })).accepted).toBe(false);
   });
 
+  it('a start cancelled while it waited for admission is recorded as cancelled and runs nothing', async () => {
+    const harness = new Harness(graph);
+    const outcome = await harness.send(
+      { kind: 'start', executionId: 'e1', input: {}, cancelReason: 'not needed' },
+      0,
+    );
+    expect(eventTypes(outcome)).toEqual(['ExecutionStarted', 'ExecutionCancelled']);
+    expect(summarize(outcome)).toEqual(['ReleaseSlot']);
+    expect(harness.state?.status).toBe('cancelled');
+  });
+
   it('times the whole execution out', async () => {
     const harness = new Harness(graph);
     await harness.start({});
