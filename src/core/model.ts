@@ -7,6 +7,13 @@ export type ExecutionStatus =
 export type StepStatus =
   'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'timed_out' | 'cancelled' | 'compensated';
 
+/** What started an execution: `api`, `cron` (with the tick's scheduled time), `event`, `sub_workflow`. */
+export interface ExecutionTrigger {
+  type: string;
+  id?: string;
+  scheduledTime?: number;
+}
+
 export interface StepError {
   code: string;
   message: string;
@@ -56,7 +63,7 @@ export interface ExecutionState {
   /** The outcome to record once compensation has finished. */
   pendingOutcome?: { status: 'failed'; error: StepError & { stepId?: string } };
   parent?: { executionId: string; stepId: string };
-  trigger?: { type: string; id?: string };
+  trigger?: ExecutionTrigger;
 }
 
 // ---- Inputs -------------------------------------------------------------------------------------------------
@@ -65,7 +72,7 @@ export interface StartInput {
   kind: 'start';
   executionId: string;
   input: Json;
-  trigger?: { type: string; id?: string };
+  trigger?: ExecutionTrigger;
   parent?: { executionId: string; stepId: string };
   /** Cancelled while it waited for admission: recorded as started and cancelled at once, nothing runs. */
   cancelReason?: string;
@@ -118,7 +125,7 @@ export type ExecutionEvent =
       workflowName: string;
       workflowVersion: number;
       input: Json;
-      trigger?: { type: string; id?: string };
+      trigger?: ExecutionTrigger;
       parent?: { executionId: string; stepId: string };
     }
   | {

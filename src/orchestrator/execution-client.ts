@@ -17,6 +17,14 @@ export interface StartRequest {
   idempotencyKey?: string;
 }
 
+export interface SignalRequest {
+  executionId: string;
+  eventType: string;
+  data: unknown;
+  eventId?: string;
+  correlationKey?: string;
+}
+
 export class ExecutionClient {
   constructor(
     private readonly producer: Producer,
@@ -71,22 +79,34 @@ export class ExecutionClient {
     eventType: string,
     data: unknown,
     eventId: string = randomUUID(),
+    correlationKey?: string,
   ): Promise<void> {
+    await this.signalMany([
+      { executionId, eventType, data, eventId, ...(correlationKey ? { correlationKey } : {}) },
+    ]);
+  }
+
+  /**
+   * Signals in one batch. `correlationKey` picks among an execution's waits for the event type when it has
+   * several; `eventId` makes a redelivered signal a duplicate the orchestrator refuses.
+   */
+  async signalMany(signals: readonly SignalRequest[]): Promise<void> {
+    if (signals.length === 0) return;
+    const now = Date.now();
     await this.producer.send({
       topic: this.topics.signals,
       acks: -1,
-      messages: [
-        {
-          key: executionId,
-          value: this.codec.encode('Signal', {
-            event_id: eventId,
-            execution_id: executionId,
-            event_type: eventType,
-            data_json: JSON.stringify(data ?? null),
-            sent_at: Date.now(),
-          }),
-        },
-      ],
+      messages: signals.map((signal) => ({
+        key: signal.executionId,
+        value: this.codec.encode('Signal', {
+          event_id: signal.eventId ?? randomUUID(),
+          execution_id: signal.executionId,
+          event_type: signal.eventType,
+          correlation_key: signal.correlationKey ?? null,
+          data_json: JSON.stringify(signal.data ?? null),
+          sent_at: now,
+        }),
+      })),
     });
   }
 }

@@ -65,6 +65,7 @@ function startInput(
       trigger: {
         type: value.trigger.type.toLowerCase(),
         ...(value.trigger.id ? { id: value.trigger.id } : {}),
+        ...(value.trigger.scheduled_time == null ? {} : { scheduledTime: value.trigger.scheduled_time }),
       },
       ...(value.parent
         ? { parent: { executionId: value.parent.execution_id, stepId: value.parent.step_id } }

@@ -34,7 +34,7 @@ export interface EventTriggersOptions {
   /** Decodes Avro event data; without it such events are dead-lettered. */
   avro?: AvroCodec;
   workflows: { load(types: readonly ('schedule' | 'event')[]): Promise<ActiveWorkflow[]> };
-  client: Pick<ExecutionClient, 'start' | 'signal'>;
+  client: Pick<ExecutionClient, 'start' | 'signalMany'>;
   logger: Logger;
   topicPrefix: string;
   /** Prefix of Redis keys (the wait index); defaults to the topic prefix. */
@@ -255,20 +255,19 @@ export class EventTriggers {
     const waiting = await Promise.all(
       events.map(({ event, view }) => this.waits.waiting(event.type, correlationKeyOf(event, view))),
     );
-    const signals = events.flatMap(({ event, identity }, position) =>
-      (waiting[position] ?? []).map((executionId) => ({
+    const signals = events.flatMap(({ event, identity, view }, position) => {
+      const correlationKey = correlationKeyOf(event, view);
+      return (waiting[position] ?? []).map((executionId) => ({
         executionId,
-        event,
+        eventType: event.type,
+        data: event.data,
         eventId: eventSignalId(identity),
-      })),
-    );
+        ...(correlationKey === undefined ? {} : { correlationKey }),
+      }));
+    });
 
     if (starts.size > 0) await this.options.client.start([...starts.values()]);
-    await Promise.all(
-      signals.map(({ executionId, event, eventId }) =>
-        this.options.client.signal(executionId, event.type, event.data, eventId),
-      ),
-    );
+    await this.options.client.signalMany(signals);
     if (deadLetters.length > 0) await this.deadLetter(batch.topic, batch.partition, deadLetters);
 
     this.stats.records += batch.messages.length;

@@ -56,6 +56,14 @@ describe('route: a sequential workflow', () => {
     expect(harness.state?.status).toBe('completed');
   });
 
+  it('records what started the execution, with the time of a schedule tick', async () => {
+    const harness = new Harness(graph);
+    const trigger = { type: 'cron', id: 'wf-1/0', scheduledTime: 1_700_000_000_000 };
+    const outcome = await harness.send({ kind: 'start', executionId: 'e1', input: {}, trigger }, 0);
+    expect(outcome.events[0]).toMatchObject({ type: 'ExecutionStarted', trigger });
+    expect(harness.state?.trigger).toEqual(trigger);
+  });
+
   it('gives the same decision for the same input (replay) and its state equals evolve(state, events)', async () => {
     const harness = new Harness(graph);
     await harness.start({});
