@@ -9,7 +9,7 @@ import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { ensureAgentTopics } from '../agents/agent-topics.js';
 import { createHttpBridge } from '../agents/bridge/index.js';
-import { findAgent } from '../agents/catalog.js';
+import { configureBuiltinAgents, findAgent } from '../agents/catalog.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../agents/sdk/index.js';
 import { startEngine, type RunningEngine } from '../cli/runtime.js';
 import type { AgentEndpoints, PercolatorConfig } from '../config/config.js';
@@ -243,6 +243,10 @@ export async function runContentCreationDemo(options: ContentCreationDemoOptions
 
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'percolator-demo', logger });
     const codec = await EnvelopeCodec.create(AvroCodec.forUrl(config.schemaRegistryUrl));
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+    cleanups.push(() => pool.end());
+    // The built-in agents use this process's pool and configuration rather than building their own.
+    configureBuiltinAgents({ pool, config, logger });
     const agents = await resolveAgents(config, logger);
     const admin = kafka.admin();
     await admin.connect();
@@ -286,8 +290,6 @@ export async function runContentCreationDemo(options: ContentCreationDemoOptions
         `no agent for ${[...new Set(missing.map((step) => step.agent_type))].join(', ')}, which the workflow needs`,
       );
     }
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
-    cleanups.push(() => pool.end());
     const saved = await new WorkflowRepository(pool).saveVersion({
       name: definition.name,
       description: 'The seed example: validate, generate, quality gate, optimise',

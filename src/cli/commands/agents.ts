@@ -2,7 +2,8 @@
 // SIGINT or SIGTERM, then stop them gracefully. A type with an agent URL configured
 // (SOCIAL_MEDIA_AGENT_URL, ...) is bridged to that URL instead of run built-in.
 import { InvalidArgumentError, type Command } from 'commander';
-import { agentTypes, findAgent } from '../../agents/catalog.js';
+import pg from 'pg';
+import { agentTypes, configureBuiltinAgents, findAgent } from '../../agents/catalog.js';
 import { ensureAgentTopics } from '../../agents/agent-topics.js';
 import { createHttpBridge } from '../../agents/bridge/index.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../../agents/sdk/index.js';
@@ -173,16 +174,23 @@ export function registerAgentsCommand(program: Command): void {
       return;
     }
     const logger = createLogger({ level: config.logLevel, name: 'percolator-agents' });
-    await runUntilSignal(config, logger, options, () =>
-      Promise.all(
-        selected.map(async (type) => {
-          const url = urls.get(type);
-          if (!url) return findAgent(type)!;
-          logger.info({ agentType: type, url }, 'bridging the agent type to HTTP');
-          return createHttpBridge({ type, url, logger });
-        }),
-      ),
-    );
+    // allowExitOnIdle: an idle pool does not hold up a stopping process.
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8, allowExitOnIdle: true });
+    configureBuiltinAgents({ pool, config, logger });
+    try {
+      await runUntilSignal(config, logger, options, () =>
+        Promise.all(
+          selected.map(async (type) => {
+            const url = urls.get(type);
+            if (!url) return findAgent(type)!;
+            logger.info({ agentType: type, url }, 'bridging the agent type to HTTP');
+            return createHttpBridge({ type, url, logger });
+          }),
+        ),
+      );
+    } finally {
+      await pool.end();
+    }
   });
 
   commonOptions(
