@@ -1,6 +1,7 @@
 // Koa app factory: routes and middleware only, no listen(), so tests drive it without a port. Every route is
 // declared as a RouteSpec; the same list feeds the router, the permission checks and the OpenAPI document.
 import Koa from 'koa';
+import type { Registry } from 'prom-client';
 import { Router } from '@koa/router';
 import type { Logger } from '../observability/logger.js';
 import { authorize, type AuthSettings } from './auth/authenticate.js';
@@ -27,13 +28,19 @@ export interface AppOptions {
   /** Required with services. */
   auth?: AuthSettings;
   bodyLimitBytes?: number;
+  /** What /metrics serves: the process's Metrics registry (src/observability/metrics.ts). */
+  metrics?: Registry;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Every route the app serves, in registration order. */
 export function apiRoutes(options: AppOptions): RouteSpec[] {
-  const system = { readiness: options.readiness, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 };
+  const system = {
+    readiness: options.readiness,
+    readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  };
   const routes = probeRoutes(system);
   if (options.services) {
     routes.push(

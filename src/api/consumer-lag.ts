@@ -1,5 +1,6 @@
-// Consumer lag of a group over some topics: the log-end offsets minus the group's committed offsets.
+// Consumer lag of a group over some topics, summed per topic for /api/v1/status.
 import type { Kafka } from 'kafkajs';
+import { partitionLag } from '../kafka/consumer-lag.js';
 import type { ConsumerLag } from './services.js';
 
 export async function consumerLag(
@@ -10,22 +11,9 @@ export async function consumerLag(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-    const perTopic: Record<string, number> = {};
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const group = committed.find((entry) => entry.topic === topic);
-      let lag = 0;
-      for (const end of ends) {
-        const offset =
-          group?.partitions.find((partition) => partition.partition === end.partition)?.offset ?? '-1';
-        const high = BigInt(end.high);
-        // No commit yet: everything from the log start is still to be read.
-        const from = BigInt(offset) >= 0n ? BigInt(offset) : BigInt(end.low);
-        lag += Number(high > from ? high - from : 0n);
-      }
-      perTopic[topic] = lag;
-    }
+    const perTopic: Record<string, number> = Object.fromEntries(topics.map((topic) => [topic, 0]));
+    for (const { topic, lag } of await partitionLag(admin, groupId, topics))
+      perTopic[topic] = (perTopic[topic] ?? 0) + lag;
     return {
       group: groupId,
       total: Object.values(perTopic).reduce((sum, lag) => sum + lag, 0),

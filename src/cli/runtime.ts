@@ -16,6 +16,7 @@ import { EnvelopeCodec } from '../kafka/schemas.js';
 import { createMissingTopics } from '../kafka/topic-admin.js';
 import { loadTopicSpecs, topicNames } from '../kafka/topic-specs.js';
 import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
 import { ExecutionClient } from '../orchestrator/execution-client.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { Admission, ExecutionStore } from '../state/index.js';
@@ -45,6 +46,8 @@ export async function startEngine(
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
   const stops: (() => Promise<void>)[] = [];
+  // One set of metrics per process, whatever roles it runs, served at /metrics.
+  const metrics = new Metrics();
 
   await migrate({ databaseUrl: config.databaseUrl, logger });
   const admin = kafka.admin();
@@ -63,6 +66,7 @@ export async function startEngine(
       logger,
       topicPrefix: config.topicPrefix,
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
+      metrics,
     });
     await orchestrator.start();
     stops.push(() => orchestrator.stop());
@@ -94,6 +98,7 @@ export async function startEngine(
       readiness: readinessChecks(config),
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
+      metrics: metrics.registry,
       services: {
         workflows: new WorkflowRepository(pool),
         executions: new ExecutionRepository(pool),

@@ -18,6 +18,8 @@ export interface OrchestratorInput {
   start?: { workflowId: string; workflowName: string; version: number | null };
   /** The record's timestamp: the core's notion of "now". */
   timestamp: number;
+  /** For an agent's result: how long the agent says it worked (metrics only). */
+  agentDurationMs?: number;
   source: RecordSource;
 }
 
@@ -113,6 +115,7 @@ export function toOrchestratorInput(
         ...base,
         executionId: result.execution_id,
         inputId: `result:${result.command_id}`,
+        agentDurationMs: result.duration_ms,
         input: {
           kind: 'stepResult',
           commandId: result.command_id,

@@ -10,6 +10,8 @@ import type { EnvelopeCodec } from '../kafka/schemas.js';
 import { isRetriable } from '../errors.js';
 import { topicNames, type TopicNames } from '../kafka/topic-specs.js';
 import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { partitionLag } from '../kafka/consumer-lag.js';
 import { Admission, ExecutionStore, TimerStore, WaitIndex } from '../state/index.js';
 import type { WorkflowRepository } from '../store/workflow-repository.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
@@ -34,6 +36,8 @@ export interface OrchestratorOptions {
   sweepIntervalMs?: number;
   /** kafkajs: how soon a dead instance's partitions move to the others. */
   sessionTimeoutMs?: number;
+  /** The process's metrics (shared with /metrics); a private set when absent. */
+  metrics?: Metrics;
 }
 
 export class Orchestrator {
@@ -41,6 +45,7 @@ export class Orchestrator {
   readonly store: ExecutionStore;
   readonly timers: TimerStore;
   readonly admission: Admission;
+  readonly metrics: Metrics;
   private readonly producer: Producer;
   private readonly consumer: Consumer;
   private readonly publisher: OutboxPublisher;
@@ -51,6 +56,7 @@ export class Orchestrator {
 
   constructor(private readonly options: OrchestratorOptions) {
     const keyPrefix = options.keyPrefix ?? options.topicPrefix;
+    this.metrics = options.metrics ?? new Metrics({ processMetrics: false });
     this.topics = topicNames(options.topicPrefix);
     this.groupId = `${options.topicPrefix}.orchestrator`;
     this.store = new ExecutionStore({ redis: options.redis, keyPrefix });
@@ -78,11 +84,12 @@ export class Orchestrator {
     });
     this.processor = new BatchProcessor({
       store: this.store,
-      graphs: new WorkflowGraphs(options.repository),
+      graphs: new WorkflowGraphs(options.repository, this.metrics),
       encoder: new EffectEncoder(options.codec, this.topics),
       publisher: this.publisher,
       admission: this.admission,
       logger: options.logger,
+      metrics: this.metrics,
       decodeStart: async (record) => {
         const input = toOrchestratorInput(await options.codec.decode(record), Date.now(), {
           topic: this.topics.executions,
@@ -127,6 +134,7 @@ export class Orchestrator {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    this.metrics.batchSize.observe(batch.messages.length);
     const source = { topic: batch.topic, partition: batch.partition };
     const inputs: OrchestratorInput[] = [];
     const startRecords = new Map<OrchestratorInput, Buffer>();
@@ -188,6 +196,7 @@ export class Orchestrator {
   ): Promise<void> {
     const now = Date.now();
     const messages: Message[] = letters.map(({ message, code, reason }) => {
+      this.metrics.deadLetters.inc({ reason: code, component: 'orchestrator' });
       this.options.logger.warn(
         { topic, partition, offset: message.offset, code, reason },
         'dead-lettered a record',
@@ -240,7 +249,28 @@ export class Orchestrator {
       });
     }
     await this.publisher.releaseSlots([]);
+    await this.refreshGauges();
     return false;
+  }
+
+  /** Gauges that are read, not counted: admission and this group's lag per partition. */
+  private async refreshGauges(): Promise<void> {
+    const { inflight, queued } = await this.admission.counts();
+    this.metrics.executionsInFlight.set(inflight);
+    this.metrics.admissionQueue.set(queued);
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      for (const { topic, partition, lag } of await partitionLag(
+        admin,
+        this.groupId,
+        this.topics.orchestratorInputs,
+      )) {
+        this.metrics.consumerLag.set({ group: this.groupId, topic, partition: String(partition) }, lag);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Runs `task` repeatedly while running; a task returning true (more work waiting) runs again at once. */

@@ -6,6 +6,8 @@ import { TERMINAL_STATUSES, type ExecutionState } from '../core/model.js';
 import { route } from '../core/route.js';
 import { PercolatorError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { recordDecision, type AppliedDecision } from './decision-metrics.js';
 import type { Admission, ExecutionStore, OutboxRecord, Transition } from '../state/index.js';
 import type { EffectEncoder } from './effects.js';
 import type { OrchestratorInput } from './inputs.js';
@@ -19,6 +21,7 @@ export interface ProcessorDeps {
   publisher: OutboxPublisher;
   admission: Admission;
   logger: Logger;
+  metrics: Metrics;
   /** Turns a parked start record back into an input (to cancel a start still waiting for admission). */
   decodeStart: (record: Buffer) => Promise<OrchestratorInput | undefined>;
 }
@@ -42,6 +45,7 @@ export interface BatchReport {
 interface PlannedTransition {
   transition: Transition;
   input: OrchestratorInput;
+  decision: AppliedDecision;
 }
 
 const MAX_CONFLICT_ROUNDS = 5;
@@ -99,7 +103,9 @@ export class BatchProcessor {
       list.push(input);
       byExecution.set(input.executionId, list);
     }
-    const stored = await this.deps.store.loadMany([...byExecution.keys()]);
+    const stored = await this.deps.metrics.time(this.deps.metrics.redisCall, 'load_states', () =>
+      this.deps.store.loadMany([...byExecution.keys()]),
+    );
     const planned: PlannedTransition[] = [];
     const slotsToFree: string[] = [];
     const parentNotices: OutboxRecord[] = [];
@@ -112,7 +118,11 @@ export class BatchProcessor {
       }),
     );
 
-    const results = await this.deps.store.applyMany(planned.map((plan) => plan.transition));
+    const { metrics } = this.deps;
+    const results = await metrics.time(metrics.redisCall, 'apply_transitions', () =>
+      this.deps.store.applyMany(planned.map((plan) => plan.transition)),
+    );
+    const applied: PlannedTransition[] = [];
     const outboxes: PendingOutbox[] = [];
     const retry: OrchestratorInput[] = [];
     const started: string[] = [];
@@ -125,6 +135,7 @@ export class BatchProcessor {
       }
       if (result.outcome === 'applied') {
         report.applied++;
+        applied.push(planned[index]!);
         if (input.input.kind === 'start') started.push(input.executionId);
         outboxes.push({
           executionId: transition.executionId,
@@ -135,6 +146,7 @@ export class BatchProcessor {
         });
       } else if (result.outcome === 'duplicate') {
         report.duplicates++;
+        metrics.duplicateInputs.inc();
         // What a crashed predecessor wrote but may not have published.
         outboxes.push({ executionId: transition.executionId, entries: result.outbox });
       } else {
@@ -147,7 +159,30 @@ export class BatchProcessor {
     if (parentNotices.length > 0) await this.deps.publisher.sendRecords(parentNotices);
     if (slotsToFree.length > 0) await this.deps.publisher.releaseSlots(slotsToFree);
     await this.deps.admission.forget(started);
+    this.recordApplied(applied);
     return retry;
+  }
+
+  /** After publishing: what the decisions did, and how long their inputs took from Kafka to their effects. */
+  private recordApplied(applied: readonly PlannedTransition[]): void {
+    const { metrics } = this.deps;
+    const now = Date.now();
+    for (const { input, decision } of applied) {
+      recordDecision(metrics, decision);
+      if (decision.commands.length > 0) {
+        metrics.orchestrationOverhead.observe(
+          { input: input.input.kind },
+          Math.max(0, now - input.timestamp) / 1000,
+        );
+      }
+      if (input.input.kind === 'stepResult') {
+        const agentType = decision.graph.steps.get(input.input.stepId)?.agent?.agentType ?? 'sub_workflow';
+        metrics.resultsReceived.inc({ agent_type: agentType, status: input.input.status });
+        if (input.agentDurationMs !== undefined) {
+          metrics.agentResponse.observe({ agent_type: agentType }, input.agentDurationMs / 1000);
+        }
+      }
+    }
   }
 
   /**
@@ -213,6 +248,7 @@ export class BatchProcessor {
       const outcome = await route(graph, state, input.input, { now: input.timestamp });
       if (!outcome.accepted) {
         report.stale.push({ input, code: 'REJECTED', reason: outcome.reason });
+        this.deps.metrics.inputsRejected.inc({ input: input.input.kind });
         // A start repeated after its execution ended took a slot in admission that nothing else will free.
         if (input.input.kind === 'start' && state && TERMINAL_STATUSES.has(state.status))
           slotsToFree.push(executionId);
@@ -227,6 +263,7 @@ export class BatchProcessor {
       });
       planned.push({
         input,
+        decision: { graph, state: outcome.state, events: outcome.events, commands: outcome.commands },
         transition: {
           executionId,
           expectedVersion: version,

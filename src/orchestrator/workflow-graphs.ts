@@ -4,6 +4,7 @@ import { compileWorkflow } from '../definition/index.js';
 import type { WorkflowGraph } from '../core/graph.js';
 import { pinWorkflow } from '../core/pin-workflow.js';
 import { PercolatorError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { WorkflowRepository, WorkflowVersionRecord } from '../store/workflow-repository.js';
 
 export class WorkflowGraphs {
@@ -11,6 +12,7 @@ export class WorkflowGraphs {
 
   constructor(
     private readonly repository: WorkflowRepository,
+    private readonly metrics?: Metrics,
     private readonly capacity = 1000,
   ) {}
 
@@ -51,7 +53,10 @@ export class WorkflowGraphs {
   }
 
   private async load(workflowId: string, version: number): Promise<WorkflowGraph> {
-    const record = await this.repository.getVersion(workflowId, version);
+    const lookup = () => this.repository.getVersion(workflowId, version);
+    const record = this.metrics
+      ? await this.metrics.time(this.metrics.postgresQuery, 'load_workflow_version', lookup)
+      : await lookup();
     if (!record)
       throw new PercolatorError('UNKNOWN_WORKFLOW', `no workflow ${workflowId} version ${version}`, false);
     return compileRecord(record);

@@ -56,5 +56,19 @@ describe('engine: a sequential workflow through the real stack', () => {
     const [draft, review, publish] = state.completed.map((stepId) => state.steps[stepId]!);
     expect(draft!.finishedAt!).toBeLessThanOrEqual(review!.startedAt!);
     expect(review!.finishedAt!).toBeLessThanOrEqual(publish!.startedAt!);
+
+    // What an operator sees on /metrics for that run.
+    const metrics = await engine.orchestrators[0]!.metrics.registry.metrics();
+    expect(metrics).toContain(`percolator_executions_started_total{workflow="${name}"} 1`);
+    expect(metrics).toContain(
+      `percolator_executions_finished_total{workflow="${name}",status="completed"} 1`,
+    );
+    expect(metrics).toContain('percolator_commands_dispatched_total{agent_type="echo"} 3');
+    expect(metrics).toContain('percolator_results_received_total{agent_type="echo",status="succeeded"} 3');
+    expect(metrics).toMatch(
+      new RegExp(
+        `percolator_step_duration_seconds_count\\{workflow="${name.replaceAll('.', '\\.')}",step_type="agent",outcome="succeeded"\\} 3`,
+      ),
+    );
   });
 });

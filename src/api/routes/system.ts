@@ -1,5 +1,6 @@
 // Probes, Prometheus metrics, system status, agents and API keys.
-import { collectDefaultMetrics, register } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Metrics } from '../../observability/metrics.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { ReadinessCheck } from '../readiness.js';
 import { runChecks } from '../readiness.js';
@@ -10,19 +11,12 @@ import type { ApiServices } from '../services.js';
 export interface SystemRouteOptions {
   readiness: readonly ReadinessCheck[];
   readinessTimeoutMs: number;
-}
-
-let defaultMetricsOn = false;
-
-/** Process metrics on the default registry, once per process however many apps are built. */
-function ensureDefaultMetrics(): void {
-  if (defaultMetricsOn || register.getSingleMetric('process_cpu_user_seconds_total')) return;
-  collectDefaultMetrics({ prefix: '' });
-  defaultMetricsOn = true;
+  /** The process's metrics; an app built without them (tests) serves a registry of its own. */
+  metrics?: Registry;
 }
 
 export function probeRoutes(options: SystemRouteOptions): RouteSpec[] {
-  ensureDefaultMetrics();
+  const registry = options.metrics ?? new Metrics().registry;
   return [
     {
       method: 'GET',
@@ -60,8 +54,8 @@ export function probeRoutes(options: SystemRouteOptions): RouteSpec[] {
       tag: 'system',
       responses: { 200: { description: 'Text exposition format', contentType: 'text/plain' } },
       handler: async (ctx) => {
-        ctx.type = register.contentType;
-        ctx.body = await register.metrics();
+        ctx.type = registry.contentType;
+        ctx.body = await registry.metrics();
       },
     },
   ];

@@ -1,0 +1,143 @@
+// Every Prometheus metric of Percolator, in one place: `percolator_` prefix, units in names, bounded labels
+// (workflow names, agent types, step types, statuses, reasons — never execution or command ids).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly executionsStarted = new Counter({
+    name: 'percolator_executions_started_total',
+    help: 'Executions started, by workflow',
+    labelNames: ['workflow'] as const,
+    registers: [this.registry],
+  });
+  readonly executionsFinished = new Counter({
+    name: 'percolator_executions_finished_total',
+    help: 'Executions that ended, by workflow and status (completed, failed, cancelled, timed_out)',
+    labelNames: ['workflow', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly executionDuration = new Histogram({
+    name: 'percolator_execution_duration_seconds',
+    help: 'From start to end of an execution, by workflow and final status',
+    labelNames: ['workflow', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly stepDuration = new Histogram({
+    name: 'percolator_step_duration_seconds',
+    help: 'From dispatch to the end of a step attempt, by workflow, step type and outcome',
+    labelNames: ['workflow', 'step_type', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly orchestrationOverhead = new Histogram({
+    name: 'percolator_orchestration_overhead_seconds',
+    help: 'From an input record being appended to Kafka to the commands it caused being published',
+    labelNames: ['input'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly commandsDispatched = new Counter({
+    name: 'percolator_commands_dispatched_total',
+    help: 'Agent commands published, by agent type',
+    labelNames: ['agent_type'] as const,
+    registers: [this.registry],
+  });
+  readonly resultsReceived = new Counter({
+    name: 'percolator_results_received_total',
+    help: 'Agent results consumed by the orchestrator, by agent type and status (succeeded, failed)',
+    labelNames: ['agent_type', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly agentResponse = new Histogram({
+    name: 'percolator_agent_response_seconds',
+    help: 'Time agents took to answer a command, as they report it, by agent type',
+    labelNames: ['agent_type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly agentsOnline = new Gauge({
+    name: 'percolator_agents_online',
+    help: 'Agent instances whose heartbeats are current, by agent type',
+    labelNames: ['agent_type'] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'percolator_step_retries_total',
+    help: 'Step attempts scheduled for retry, by workflow',
+    labelNames: ['workflow'] as const,
+    registers: [this.registry],
+  });
+  readonly inputsRejected = new Counter({
+    name: 'percolator_inputs_rejected_total',
+    help: 'Inputs the router refused as stale or out of place (late results, duplicate signals), by input kind',
+    labelNames: ['input'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicateInputs = new Counter({
+    name: 'percolator_duplicate_inputs_total',
+    help: 'Inputs refused by the state store because they had already taken effect (redeliveries)',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'percolator_dead_letters_total',
+    help: 'Records sent to the dead-letter topic, by reason code and component',
+    labelNames: ['reason', 'component'] as const,
+    registers: [this.registry],
+  });
+  readonly executionsInFlight = new Gauge({
+    name: 'percolator_executions_in_flight',
+    help: 'Executions holding an admission slot',
+    registers: [this.registry],
+  });
+  readonly admissionQueue = new Gauge({
+    name: 'percolator_admission_queue_length',
+    help: 'Starts waiting for an admission slot (MAX_CONCURRENT_WORKFLOWS)',
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'percolator_consumer_lag_records',
+    help: 'Records behind the end of the log, by consumer group, topic and partition',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly redisCall = new Histogram({
+    name: 'percolator_redis_call_seconds',
+    help: 'Round trips to Redis, by operation',
+    labelNames: ['operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly postgresQuery = new Histogram({
+    name: 'percolator_postgres_query_seconds',
+    help: 'Queries to Postgres, by operation',
+    labelNames: ['operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'percolator_orchestrator_batch_records',
+    help: 'Records per batch the orchestrator processed',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'percolator_' });
+  }
+
+  /** Times an async call into a histogram with the given labels. */
+  async time<T>(histogram: Histogram<'operation'>, operation: string, call: () => Promise<T>): Promise<T> {
+    const end = histogram.startTimer({ operation });
+    try {
+      return await call();
+    } finally {
+      end();
+    }
+  }
+}
