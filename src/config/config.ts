@@ -48,6 +48,11 @@ export interface PercolatorConfig {
   llmModel?: string;
   /** SMTP server of the notifier's email channel (`smtp://user:pass@host:587` or `smtps://...`). */
   smtpUrl?: string;
+  /**
+   * OTLP/HTTP endpoint (e.g. `http://collector:4318`) that traces are exported to; without it no exporter
+   * runs, though trace context still travels with every command and result.
+   */
+  otelExporterOtlpEndpoint?: string;
 }
 
 export type AuthMode = 'jwt' | 'off';
@@ -115,6 +120,7 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
     llmApiKey: read.optionalString('LLM_API_KEY'),
     llmModel: read.optionalString('LLM_MODEL'),
     smtpUrl: read.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']),
+    otelExporterOtlpEndpoint: read.optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', HTTP),
   };
   if (config.jwtSecret !== undefined && config.jwtSecret.length < MIN_SECRET_LENGTH) {
     // Never echo the secret itself, not even in a start-up error.
