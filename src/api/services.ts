@@ -6,27 +6,9 @@ import type { ExecutionRepository } from '../store/execution-repository.js';
 import type { WorkflowRepository } from '../store/workflow-repository.js';
 import type { AgentCatalog } from '../definition/index.js';
 
-export interface AgentInstanceView {
-  instance_id: string;
-  version: string;
-  in_flight: number;
-  capacity: number;
-  last_seen: string;
-  healthy: boolean;
-}
-
-export interface AgentView {
-  type: string;
-  status: 'healthy' | 'degraded' | 'down';
-  actions: string[];
-  instances: AgentInstanceView[];
-}
-
-/** Where agent listings come from; the default reads the heartbeats topic (agent-directory.ts). */
-export interface AgentDirectory {
-  list(): Promise<AgentView[]>;
-  health(type: string): Promise<AgentView | undefined>;
-}
+/** Agent listings and health come from the agent registry (src/agents/registry). */
+export type { AgentDirectory } from '../agents/registry/index.js';
+import type { AgentDirectory } from '../agents/registry/index.js';
 
 export interface ConsumerLag {
   group: string;

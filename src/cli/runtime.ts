@@ -3,7 +3,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { HeartbeatDirectory } from '../api/agent-directory.js';
+import { startAgentRegistry, type AgentDirectory } from '../agents/registry/index.js';
 import { createApp, type ReadinessCheck } from '../api/app.js';
 import type { AuthSettings } from '../api/auth/authenticate.js';
 import { createTokenVerifier } from '../api/auth/tokens.js';
@@ -90,9 +90,12 @@ export async function startEngine(
     await producer.connect();
     stops.push(() => producer.disconnect());
     const topics = topicNames(config.topicPrefix);
-    const agents = new HeartbeatDirectory({ kafka, codec, topicPrefix: config.topicPrefix });
-    await agents.start();
-    stops.push(() => agents.stop());
+    const agents = await startAgentRegistry({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+    const stopAgentGauge = publishAgentsOnline(agents.registry, metrics);
+    stops.push(async () => {
+      stopAgentGauge();
+      await agents.stop();
+    });
     const app = createApp({
       logger,
       readiness: readinessChecks(config),
@@ -113,7 +116,8 @@ export async function startEngine(
         }),
         consumerLag: () =>
           consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
-        agents,
+        agents: agents.registry,
+        agentCatalog: agents.registry,
       },
     });
     const server = await listen(app.callback(), config.port);
@@ -235,4 +239,14 @@ async function listen(handler: RequestListener, port: number): Promise<Server> {
     server.listen(port, resolve);
   });
   return server;
+}
+
+/** Keeps percolator_agents_online current from the registry's view of the heartbeats. */
+function publishAgentsOnline(directory: AgentDirectory, metrics: Metrics): () => void {
+  const timer = setInterval(() => {
+    for (const agent of directory.list())
+      metrics.agentsOnline.set({ agent_type: agent.type }, agent.instances.online);
+  }, 5000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

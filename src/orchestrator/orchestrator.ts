@@ -2,7 +2,7 @@
 // dead-letters what can never be processed, hands the rest to the BatchProcessor and commits only after the
 // batch's outboxes are published. Alongside: a timer pump that turns due Redis timers into TimerFired records,
 // and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { buildDeadLetter } from '../agents/sdk/records.js';
 import type { DecodedEnvelope } from '../kafka/envelopes.js';
@@ -47,6 +47,7 @@ export class Orchestrator {
   readonly admission: Admission;
   readonly metrics: Metrics;
   private readonly producer: Producer;
+  private readonly admin: Admin;
   private readonly consumer: Consumer;
   private readonly publisher: OutboxPublisher;
   private readonly processor: BatchProcessor;
@@ -67,6 +68,7 @@ export class Orchestrator {
       limit: options.maxConcurrentWorkflows,
     });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.admin = options.kafka.admin();
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       partitionAssigners: [coPartitionedAssigner],
@@ -102,7 +104,7 @@ export class Orchestrator {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.producer.connect(), this.consumer.connect()]);
+    await Promise.all([this.producer.connect(), this.consumer.connect(), this.admin.connect()]);
     await this.consumer.subscribe({ topics: [...this.topics.orchestratorInputs], fromBeginning: true });
     this.running = true;
     await this.consumer.run({
@@ -112,6 +114,7 @@ export class Orchestrator {
     });
     this.loops.push(this.every(this.options.timerPollMs ?? 100, () => this.fireDueTimers()));
     this.loops.push(this.every(this.options.sweepIntervalMs ?? 5000, () => this.sweep()));
+    this.loops.push(this.every(5000, () => this.refreshGauges()));
     this.options.logger.info(
       { group: this.groupId, topics: this.topics.orchestratorInputs },
       'orchestrator started',
@@ -122,7 +125,7 @@ export class Orchestrator {
     this.running = false;
     await this.consumer.disconnect();
     await Promise.allSettled(this.loops);
-    await this.producer.disconnect();
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
     this.options.logger.info('orchestrator stopped');
   }
 
@@ -249,28 +252,19 @@ export class Orchestrator {
       });
     }
     await this.publisher.releaseSlots([]);
-    await this.refreshGauges();
     return false;
   }
 
   /** Gauges that are read, not counted: admission and this group's lag per partition. */
-  private async refreshGauges(): Promise<void> {
+  private async refreshGauges(): Promise<boolean> {
     const { inflight, queued } = await this.admission.counts();
     this.metrics.executionsInFlight.set(inflight);
     this.metrics.admissionQueue.set(queued);
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      for (const { topic, partition, lag } of await partitionLag(
-        admin,
-        this.groupId,
-        this.topics.orchestratorInputs,
-      )) {
-        this.metrics.consumerLag.set({ group: this.groupId, topic, partition: String(partition) }, lag);
-      }
-    } finally {
-      await admin.disconnect();
+    const lags = await partitionLag(this.admin, this.groupId, this.topics.orchestratorInputs);
+    for (const { topic, partition, lag } of lags) {
+      this.metrics.consumerLag.set({ group: this.groupId, topic, partition: String(partition) }, lag);
     }
+    return false;
   }
 
   /** Runs `task` repeatedly while running; a task returning true (more work waiting) runs again at once. */
@@ -280,7 +274,7 @@ export class Orchestrator {
       try {
         more = await task();
       } catch (error) {
-        this.options.logger.error({ err: error }, 'background task failed; retrying');
+        this.options.logger.warn({ err: error }, 'background task failed; retrying');
       }
       if (!more) await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }

@@ -94,25 +94,26 @@ export function serviceRoutes(services: ApiServices, options: SystemRouteOptions
       method: 'GET',
       path: '/api/v1/agents',
       operationId: 'listAgents',
-      summary: 'Agent types seen in heartbeats, with their instances',
+      summary: 'Agent types seen in heartbeats: status, actions, instances, load, error rate, p95',
       tag: 'agents',
       responses: { 200: { description: 'Agents', schema: ANY_OBJECT } },
       handler: async (ctx) => {
-        ctx.body = { items: (await services.agents?.list()) ?? [] };
+        ctx.body = { items: services.agents?.list() ?? [] };
       },
     },
     {
       method: 'GET',
       path: '/api/v1/agents/{type}/health',
       operationId: 'getAgentHealth',
-      summary: 'Health of one agent type from its latest heartbeats',
+      summary:
+        'Health of one agent type: status, instances, response-time percentiles, error rate, availability',
       tag: 'agents',
       responses: {
         200: { description: 'Health', schema: ANY_OBJECT },
         404: problem('No heartbeat of that type'),
       },
       handler: async (ctx) => {
-        const agent = await services.agents?.health(ctx.params.type!);
+        const agent = services.agents?.health(ctx.params.type!);
         if (!agent) throw notFound(`agent type ${ctx.params.type}`);
         ctx.body = agent;
       },
