@@ -13,6 +13,7 @@ import { registerRunCommand } from './run.js';
 import { registerExecutionsCommand } from './executions.js';
 import { registerTokenCommand } from './token.js';
 import { registerApiKeyCommand } from './apikey.js';
+import { registerBenchCommand } from './bench.js';
 
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerExecutionsCommand(program);
   registerTokenCommand(program);
   registerApiKeyCommand(program);
+  registerBenchCommand(program);
 }
