@@ -40,6 +40,7 @@ const handlers: Handlers = {
     state.startedAt = event.at;
     if (event.trigger) state.trigger = event.trigger;
     if (event.parent) state.parent = event.parent;
+    if (event.traceparent) state.traceparent = event.traceparent;
   },
   StepScheduled: (state, event) => {
     const target = step(state, event.stepId);

@@ -64,6 +64,7 @@ export interface ExecutionState {
   pendingOutcome?: { status: 'failed'; error: StepError & { stepId?: string } };
   parent?: { executionId: string; stepId: string };
   trigger?: ExecutionTrigger;
+  traceparent?: string;
 }
 
 // ---- Inputs -------------------------------------------------------------------------------------------------
@@ -76,6 +77,8 @@ export interface StartInput {
   parent?: { executionId: string; stepId: string };
   /** Cancelled while it waited for admission: recorded as started and cancelled at once, nothing runs. */
   cancelReason?: string;
+  /** The W3C trace the request belongs to; the execution's commands continue it. */
+  traceparent?: string;
 }
 
 /** The answer to a DispatchStep from an agent, or to a StartChildExecution from the child when it ends. */
@@ -127,6 +130,7 @@ export type ExecutionEvent =
       input: Json;
       trigger?: ExecutionTrigger;
       parent?: { executionId: string; stepId: string };
+      traceparent?: string;
     }
   | {
       type: 'StepScheduled';

@@ -44,6 +44,7 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
       input: input.input,
       ...(input.trigger ? { trigger: input.trigger } : {}),
       ...(input.parent ? { parent: input.parent } : {}),
+      ...(input.traceparent ? { traceparent: input.traceparent } : {}),
     });
     if (input.cancelReason !== undefined) {
       d.emit({ type: 'ExecutionCancelled', reason: input.cancelReason });

@@ -7,6 +7,8 @@ import type { ExecutionEventType, ExecutionStatus, TimerFired } from '../kafka/e
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import type { TopicNames } from '../kafka/topic-specs.js';
 import type { OutboxRecord } from '../state/index.js';
+import { createHash } from 'node:crypto';
+import { formatTraceparent, parseTraceparent } from '../observability/tracing.js';
 import { WIRE_TIMER_KINDS } from './inputs.js';
 
 /** Pseudo-topics for side effects in Redis; '@' cannot occur in a Kafka topic name. */
@@ -52,7 +54,6 @@ export interface DecisionRecordsInput {
   events: readonly ExecutionEvent[];
   commands: readonly Command[];
   now: number;
-  traceContext?: Record<string, string>;
 }
 
 export class EffectEncoder {
@@ -69,8 +70,7 @@ export class EffectEncoder {
     decision.events.forEach((event, index) => {
       records.push(this.eventRecord(after, event, firstSeq + index + 1, key));
     });
-    for (const command of decision.commands)
-      records.push(...this.commandRecords(after, command, now, key, decision.traceContext));
+    for (const command of decision.commands) records.push(...this.commandRecords(after, command, now, key));
     return records;
   }
 
@@ -145,20 +145,16 @@ export class EffectEncoder {
     };
   }
 
-  private commandRecords(
-    state: ExecutionState,
-    command: Command,
-    now: number,
-    key: Buffer,
-    traceContext: Record<string, string> | undefined,
-  ): OutboxRecord[] {
+  private commandRecords(state: ExecutionState, command: Command, now: number, key: Buffer): OutboxRecord[] {
     const executionId = state.executionId;
     switch (command.type) {
-      case 'DispatchStep':
+      case 'DispatchStep': {
+        const traceContext = commandTrace(state, command.commandId);
         return [
           {
             topic: this.topics.agentCommands(command.agentType),
             key,
+            ...(traceContext ? { headers: { traceparent: Buffer.from(traceContext.traceparent) } } : {}),
             value: this.codec.encode('AgentCommand', {
               command_id: command.commandId,
               execution_id: executionId,
@@ -175,6 +171,7 @@ export class EffectEncoder {
             }),
           },
         ];
+      }
       case 'CancelStep':
         return [
           {
@@ -189,7 +186,8 @@ export class EffectEncoder {
             }),
           },
         ];
-      case 'StartChildExecution':
+      case 'StartChildExecution': {
+        const traceContext = commandTrace(state, command.childExecutionId);
         return [
           {
             topic: this.topics.executions,
@@ -207,6 +205,7 @@ export class EffectEncoder {
             }),
           },
         ];
+      }
       case 'CancelChildExecution':
         return [
           {
@@ -266,6 +265,17 @@ export class EffectEncoder {
 }
 
 type NotifyParent = Extract<Command, { type: 'NotifyParent' }>;
+
+/**
+ * The trace context a command carries: the execution's trace, with a span id derived from the command id so that
+ * re-publishing a decision produces the very same record.
+ */
+function commandTrace(state: ExecutionState, commandId: string): { traceparent: string } | undefined {
+  const parent = parseTraceparent(state.traceparent);
+  if (!parent) return undefined;
+  const spanId = createHash('sha256').update(commandId).digest('hex').slice(0, 16);
+  return { traceparent: formatTraceparent({ traceId: parent.traceId, spanId, flags: parent.flags }) };
+}
 
 function effect<T>(topic: string, key: string, value: T): OutboxRecord {
   return { topic, key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)) };

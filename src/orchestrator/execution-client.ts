@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { ExecutionTrigger } from '../kafka/envelopes.js';
+import { childTraceparent } from '../observability/tracing.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import type { TopicNames } from '../kafka/topic-specs.js';
 
@@ -15,6 +16,8 @@ export interface StartRequest {
   executionId?: string;
   trigger?: ExecutionTrigger;
   idempotencyKey?: string;
+  /** The caller's W3C trace context; a new trace begins when absent. */
+  traceparent?: string;
 }
 
 export interface SignalRequest {
@@ -36,6 +39,7 @@ export class ExecutionClient {
   async start(requests: readonly StartRequest[]): Promise<string[]> {
     const now = Date.now();
     const ids = requests.map((request) => request.executionId ?? randomUUID());
+    const traceparents = requests.map((request) => childTraceparent(request.traceparent));
     await this.producer.send({
       topic: this.topics.executions,
       acks: -1,
@@ -50,7 +54,9 @@ export class ExecutionClient {
           trigger: request.trigger ?? { type: 'API' },
           idempotency_key: request.idempotencyKey ?? null,
           requested_at: now,
+          trace_context: { traceparent: traceparents[index]! },
         }),
+        headers: { traceparent: traceparents[index]! },
       })),
     });
     return ids;

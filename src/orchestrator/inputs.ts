@@ -72,6 +72,7 @@ function startInput(
       ...(value.parent
         ? { parent: { executionId: value.parent.execution_id, stepId: value.parent.step_id } }
         : {}),
+      ...(value.trace_context?.traceparent ? { traceparent: value.trace_context.traceparent } : {}),
     },
     start: {
       workflowId: value.workflow_id,

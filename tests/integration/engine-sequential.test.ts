@@ -1,7 +1,8 @@
 // A 3-step workflow with echo agents, end to end through Kafka, the registry, Redis and Postgres.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
-import { TestEngine } from '../support/engine.js';
+import { topicNames } from '../../src/kafka/topic-specs.js';
+import { TestEngine, type TappedRecord } from '../support/engine.js';
 
 describe('engine: a sequential workflow through the real stack', () => {
   let engine: TestEngine;
@@ -70,5 +71,33 @@ describe('engine: a sequential workflow through the real stack', () => {
         `percolator_step_duration_seconds_count\\{workflow="${name.replaceAll('.', '\\.')}",step_type="agent",outcome="succeeded"\\} 3`,
       ),
     );
+  });
+
+  it("carries the caller's W3C trace from the start through each command to the agent and its result", async () => {
+    const name = await engine.register({
+      workflow: {
+        name: 'traced',
+        steps: [{ id: 'only', type: 'agent', agent_type: 'echo', action: 'echo' }],
+      },
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const [executionId] = await engine.client.start([
+      { workflowName: name, input: {}, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    ]);
+    const commands = await engine.tap(topicNames(engine.prefix).agentCommands('echo'));
+    const results = await engine.tap(topicNames(engine.prefix).agentResults);
+    await engine.waitFor(executionId!);
+
+    const forExecution = (record: TappedRecord) => record.key === executionId;
+    const command = await commands.waitFor((records) => records.find(forExecution));
+    const result = await results.waitFor((records) => records.find(forExecution));
+    for (const record of [command, result]) {
+      expect(record.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    }
+    expect(command.envelope).toMatchObject({
+      name: 'AgentCommand',
+      value: { trace_context: { traceparent: command.headers.traceparent } },
+    });
+    expect(command.headers.traceparent).not.toContain('00f067aa0ba902b7');
   });
 });

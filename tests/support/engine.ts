@@ -40,6 +40,7 @@ export interface TappedRecord {
   offset: string;
   key: string | null;
   value: Buffer | null;
+  headers: Record<string, string>;
   envelope?: DecodedEnvelope;
 }
 
@@ -68,6 +69,9 @@ export class TopicTap {
           offset: message.offset,
           key: message.key?.toString('utf8') ?? null,
           value: message.value,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          ),
           ...(envelope ? { envelope } : {}),
         });
       },

@@ -139,6 +139,8 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
       executionId: reservation.id,
       trigger: { type: 'API' as const, id: triggerType },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      // The caller's trace continues through the execution's commands, agents and results.
+      ...(ctx.get('traceparent') ? { traceparent: ctx.get('traceparent') } : {}),
     };
     if (reservation.outcome === 'created') {
       try {
