@@ -21,6 +21,7 @@ import {
   runAttempt,
   settle,
   stopInFlight,
+  stopWork,
   succeed,
 } from './steps.js';
 
@@ -138,7 +139,8 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
       return undefined;
     }
     // A step timeout: the agent's late answer will be stale; tell the agent to stop working on it.
-    stopInFlightStep(d, stepId);
+    // The agent, child or event wait still working on it is told to stop.
+    stopWork(d, step, state, 'the step timed out');
     await fail(d, step, state.attempt, stepTimeoutError(stepId, step.type), true);
     return undefined;
   },
@@ -190,35 +192,6 @@ function cancelStepTimeout(d: Decision, stepId: string, attempt: number): void {
     type: 'CancelTimer',
     timerId: stepTimerId(d.state.executionId, stepId, attempt, 'stepTimeout'),
   });
-}
-
-/** On a step timeout, the agent (or child) still working on it is told to stop. */
-function stopInFlightStep(d: Decision, stepId: string): void {
-  const step = d.step(stepId);
-  const state = d.state.steps[stepId];
-  if (!state?.commandId) return;
-  if (step.type === 'agent' && step.agent) {
-    d.command({
-      type: 'CancelStep',
-      commandId: state.commandId,
-      stepId,
-      agentType: step.agent.agentType,
-      reason: 'the step timed out',
-    });
-  } else if (step.type === 'sub_workflow') {
-    d.command({
-      type: 'CancelChildExecution',
-      childExecutionId: state.commandId,
-      reason: 'the step timed out',
-    });
-  } else if (step.type === 'wait_for_event' && step.waitForEvent) {
-    d.command({
-      type: 'StopAwaitingEvent',
-      stepId,
-      eventType: step.waitForEvent.eventType,
-      ...(state.correlationKey === undefined ? {} : { correlationKey: state.correlationKey }),
-    });
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { defaultOutput } from './context.js';
 import type { Decision } from './decision.js';
 import type { GraphStep, Json, SchemaCheck } from './graph.js';
 import { commandId, compensationCommandId, stepTimerId, unitHash, workflowTimerId } from './ids.js';
-import { TERMINAL_STATUSES, type StepError } from './model.js';
+import { TERMINAL_STATUSES, type StepError, type StepState } from './model.js';
 
 // ---- activation ---------------------------------------------------------------------------------------------
 
@@ -386,27 +386,33 @@ export function stopInFlight(d: Decision, reason: string): void {
         timerId: stepTimerId(executionId, stepId, state.attempt, 'stepTimeout'),
       });
     }
-    if (step.type === 'agent' && step.agent && state.commandId) {
-      d.command({
-        type: 'CancelStep',
-        commandId: state.commandId,
-        stepId,
-        agentType: step.agent.agentType,
-        reason,
-      });
-    } else if (step.type === 'sub_workflow' && state.commandId) {
-      d.command({ type: 'CancelChildExecution', childExecutionId: state.commandId, reason });
-    } else if (step.type === 'delay') {
-      d.command({ type: 'CancelTimer', timerId: stepTimerId(executionId, stepId, state.attempt, 'delay') });
-    } else if (step.type === 'wait_for_event' && step.waitForEvent) {
-      d.command({
-        type: 'StopAwaitingEvent',
-        stepId,
-        eventType: step.waitForEvent.eventType,
-        ...(state.correlationKey === undefined ? {} : { correlationKey: state.correlationKey }),
-      });
-    }
+    stopWork(d, step, state, reason);
     d.emit({ type: 'StepCancelled', stepId, attempt: state.attempt, reason });
+  }
+}
+
+/** Tells whatever works on a running step to stop: its agent, its child execution, its delay timer or event wait. */
+export function stopWork(d: Decision, step: GraphStep, state: StepState, reason: string): void {
+  const executionId = d.state.executionId;
+  if (step.type === 'agent' && step.agent && state.commandId) {
+    d.command({
+      type: 'CancelStep',
+      commandId: state.commandId,
+      stepId: step.id,
+      agentType: step.agent.agentType,
+      reason,
+    });
+  } else if (step.type === 'sub_workflow' && state.commandId) {
+    d.command({ type: 'CancelChildExecution', childExecutionId: state.commandId, reason });
+  } else if (step.type === 'delay') {
+    d.command({ type: 'CancelTimer', timerId: stepTimerId(executionId, step.id, state.attempt, 'delay') });
+  } else if (step.type === 'wait_for_event' && step.waitForEvent) {
+    d.command({
+      type: 'StopAwaitingEvent',
+      stepId: step.id,
+      eventType: step.waitForEvent.eventType,
+      ...(state.correlationKey === undefined ? {} : { correlationKey: state.correlationKey }),
+    });
   }
 }
 

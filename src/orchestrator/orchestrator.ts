@@ -4,7 +4,7 @@
 // and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { buildDeadLetter } from '../agents/sdk/records.js';
+import { deadLetterMessages, type Rejection } from '../kafka/dead-letters.js';
 import type { DecodedEnvelope } from '../kafka/envelopes.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import { isRetriable } from '../errors.js';
@@ -141,7 +141,7 @@ export class Orchestrator {
     const source = { topic: batch.topic, partition: batch.partition };
     const inputs: OrchestratorInput[] = [];
     const startRecords = new Map<OrchestratorInput, Buffer>();
-    const deadLetters: { message: KafkaMessage; code: string; reason: string }[] = [];
+    const deadLetters: Rejection[] = [];
     type Decoded =
       | { message: KafkaMessage; envelope: DecodedEnvelope }
       | { message: KafkaMessage; error: { code: string; reason: string } };
@@ -195,30 +195,17 @@ export class Orchestrator {
   private async deadLetter(
     topic: string,
     partition: number,
-    letters: readonly { message: KafkaMessage; code: string; reason: string }[],
+    rejections: readonly Rejection[],
   ): Promise<void> {
-    const now = Date.now();
-    const messages: Message[] = letters.map(({ message, code, reason }) => {
+    for (const { message, code, reason } of rejections) {
       this.metrics.deadLetters.inc({ reason: code, component: 'orchestrator' });
       this.options.logger.warn(
         { topic, partition, offset: message.offset, code, reason },
         'dead-lettered a record',
       );
-      const letter = buildDeadLetter(
-        {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-        },
-        { code, message: reason },
-        this.groupId,
-        now,
-      );
-      return { key: message.key, value: this.options.codec.encode('DeadLetter', letter) };
-    });
+    }
+    const source = { topic, partition, consumerGroup: this.groupId };
+    const messages = deadLetterMessages(this.options.codec, source, rejections);
     await this.producer.send({ topic: this.topics.deadLetters, messages, acks: -1 });
   }
 

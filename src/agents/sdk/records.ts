@@ -1,27 +1,14 @@
-// The records an agent writes besides results: dead letters for what it cannot read, heartbeats that
-// advertise it, and the Kafka headers that carry trace context from the command to the result.
+// The records an agent writes besides results: heartbeats that advertise it, and the Kafka headers that
+// carry trace context from the command to the result. Dead letters are shared with the engine (src/kafka).
 import type { IHeaders } from 'kafkajs';
-import type { AgentCommand, AgentHeartbeat, DeadLetter } from '../../kafka/envelopes.js';
+import type { AgentCommand, AgentHeartbeat } from '../../kafka/envelopes.js';
+import { flattenHeaders } from '../../kafka/dead-letters.js';
+
+export { buildDeadLetter, flattenHeaders, type SourceRecord } from '../../kafka/dead-letters.js';
 import type { AgentDefinition, AvroSchema } from './define-agent.js';
 
 /** Trace context keys copied between record headers and the envelopes' trace_context. */
 export const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
-
-function headerBuffer(value: IHeaders[string]): Buffer | undefined {
-  const last = Array.isArray(value) ? value[value.length - 1] : value;
-  if (last === undefined) return undefined;
-  return Buffer.isBuffer(last) ? last : Buffer.from(String(last));
-}
-
-/** A record's headers with one Buffer per name (the last value of a repeated header). */
-export function flattenHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
-  const flat: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const buffer = headerBuffer(value);
-    if (buffer) flat[name] = buffer;
-  }
-  return flat;
-}
 
 /**
  * The trace context of a command: its `trace_context` field, with the record's `traceparent` /
@@ -34,7 +21,7 @@ export function commandTraceContext(
   const context: Record<string, string> = { ...(command.trace_context ?? {}) };
   for (const name of TRACE_HEADERS) {
     if (context[name] === undefined) {
-      const value = headerBuffer(headers?.[name]);
+      const value = flattenHeaders(headers)[name];
       if (value) context[name] = value.toString('utf8');
     }
   }
@@ -49,35 +36,6 @@ export function traceHeaders(context: Readonly<Record<string, string>> | undefin
     if (value) headers[name] = value;
   }
   return headers;
-}
-
-export interface SourceRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: IHeaders;
-}
-
-export function buildDeadLetter(
-  source: SourceRecord,
-  reason: { code: string; message: string },
-  consumerGroup: string,
-  failedAt: number,
-): DeadLetter {
-  return {
-    reason_code: reason.code,
-    message: reason.message,
-    source_topic: source.topic,
-    source_partition: source.partition,
-    source_offset: Number(source.offset),
-    consumer_group: consumerGroup,
-    key: source.key ?? null,
-    value: source.value ?? null,
-    headers: flattenHeaders(source.headers),
-    failed_at: failedAt,
-  };
 }
 
 function schemaJson(schema: AvroSchema | null): string | null {

@@ -20,17 +20,12 @@ import {
   DEFAULT_RESULT_CACHE_SIZE,
   type RunOutcome,
 } from './command-runner.js';
+import { deadLetterMessages } from '../../kafka/dead-letters.js';
 import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';
 import type { AgentDefinition } from './define-agent.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RecordPublisher } from './record-publisher.js';
-import {
-  buildDeadLetter,
-  buildHeartbeat,
-  commandTraceContext,
-  heartbeatKey,
-  traceHeaders,
-} from './records.js';
+import { buildHeartbeat, commandTraceContext, heartbeatKey, traceHeaders } from './records.js';
 
 export interface RunAgentOptions {
   kafka: Kafka;
@@ -353,23 +348,11 @@ class AgentRuntime {
       { topic, partition, offset: message.offset, reason: reason.code },
       'dead-lettering a record',
     );
-    const letter = buildDeadLetter(
-      {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-      },
-      reason,
-      this.groupId,
-      Date.now(),
-    );
-    await this.publisher.publish(this.topics.deadLetters, {
-      key: message.key,
-      value: this.options.codec.encode('DeadLetter', letter),
-    });
+    const source = { topic, partition, consumerGroup: this.groupId };
+    const [letter] = deadLetterMessages(this.options.codec, source, [
+      { message, code: reason.code, reason: reason.message },
+    ]);
+    await this.publisher.publish(this.topics.deadLetters, letter!);
   }
 
   /** Commits, for every partition, the offset below which all results are published. */

@@ -4,9 +4,9 @@
 // every execution waiting for the event (wait_for_event, found in the wait index) gets a signal. Ids are
 // derived from the event's identity, so a redelivered or republished event starts and resumes nothing twice.
 // Records that are not events are dead-lettered with their source position; the consumer goes on.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { buildDeadLetter } from '../../agents/sdk/records.js';
+import { deadLetterMessages, type Rejection } from '../../kafka/dead-letters.js';
 import type { CompiledTrigger } from '../../definition/index.js';
 import { evaluateCondition, evaluateExpression, type EvaluationScope } from '../../expression/index.js';
 import type { AvroCodec } from '../../kafka/avro-codec.js';
@@ -331,29 +331,16 @@ export class EventTriggers {
   private async deadLetter(
     topic: string,
     partition: number,
-    letters: readonly { message: KafkaMessage; code: string; reason: string }[],
+    rejections: readonly Rejection[],
   ): Promise<void> {
-    const now = Date.now();
-    const messages: Message[] = letters.map(({ message, code, reason }) => {
+    for (const { message, code, reason } of rejections) {
       this.options.logger.warn(
         { topic, partition, offset: message.offset, code, reason },
         'dead-lettered an event',
       );
-      const letter = buildDeadLetter(
-        {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-        },
-        { code, message: reason },
-        this.groupId,
-        now,
-      );
-      return { key: message.key, value: this.options.codec.encode('DeadLetter', letter) };
-    });
+    }
+    const source = { topic, partition, consumerGroup: this.groupId };
+    const messages = deadLetterMessages(this.options.codec, source, rejections);
     await this.producer.send({ topic: this.deadLetterTopic, messages, acks: -1 });
   }
 

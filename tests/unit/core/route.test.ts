@@ -622,6 +622,30 @@ describe('route: waiting, delays and sub-workflows', () => {
     expect(harness.state?.status).toBe('running');
   });
 
+  it('a wait that times out stops listening for its event', async () => {
+    const graph = buildGraph({
+      steps: [
+        {
+          id: 'approval',
+          type: 'wait_for_event',
+          event_type: 'order.approved',
+          correlation: 'order_id',
+          timeout: '1m',
+        },
+      ],
+    });
+    const harness = new Harness(graph);
+    await harness.start({ order_id: 'o-7' });
+    const timedOut = await harness.timer('stepTimeout', 'approval', 1);
+    expect(eventTypes(timedOut)).toEqual(['StepTimedOut approval', 'ExecutionFailed']);
+    expect(timedOut.commands[0]).toEqual({
+      type: 'StopAwaitingEvent',
+      stepId: 'approval',
+      eventType: 'order.approved',
+      correlationKey: 'o-7',
+    });
+  });
+
   it('a delay step waits on a timer', async () => {
     const graph = buildGraph({ steps: [{ id: 'pause', type: 'delay', duration: '30s' }, { id: 'after' }] });
     const harness = new Harness(graph);
