@@ -37,6 +37,7 @@ TEST_SERVICES := KAFKA_BROKERS=127.0.0.1:9092 SCHEMA_REGISTRY_URL=http://127.0.0
 	REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/percolator_test
 
 test: build lint stack ## run the whole suite against the real local stack
+	./scripts/ensure-prometheus.sh
 	$(TEST_SERVICES) npx vitest run --project unit --project integration
 	$(TEST_SERVICES) npx vitest run --project disruptive
 

@@ -82,7 +82,7 @@ export async function startEngine(
     logger.info('history sink consuming lifecycle events');
   }
   if (role === 'all' || role === 'scheduler' || role === 'triggers') {
-    stops.push(await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger }));
+    stops.push(await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics }));
   }
   if (role === 'all' || role === 'api') {
     const auth = authSettings(config, pool, logger);
@@ -130,6 +130,14 @@ export async function startEngine(
     });
   }
 
+  if (role !== 'all' && role !== 'api') {
+    // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
+    const app = createApp({ logger, readiness: readinessChecks(config), metrics: metrics.registry });
+    const server = await listen(app.callback(), config.port);
+    logger.info({ port: config.port }, 'probes and /metrics listening');
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+
   return {
     async stop() {
       for (const stop of stops.reverse()) await stop();
@@ -149,6 +157,7 @@ async function startTriggerRoles(
     codec: EnvelopeCodec;
     config: PercolatorConfig;
     logger: Logger;
+    metrics: Metrics;
   },
 ): Promise<() => Promise<void>> {
   const { kafka, redis, pool, codec, config, logger } = deps;
@@ -160,7 +169,15 @@ async function startTriggerRoles(
     const workflows = new ActiveWorkflows({ pool, logger });
     const scheduler = new Scheduler({ redis, workflows, client, logger, keyPrefix: config.topicPrefix });
     await scheduler.start();
-    stops.push(() => scheduler.stop());
+    const leaseGauge = setInterval(
+      () => deps.metrics.schedulerLeaseHeld.set(scheduler.isLeader ? 1 : 0),
+      1000,
+    );
+    leaseGauge.unref();
+    stops.push(async () => {
+      clearInterval(leaseGauge);
+      await scheduler.stop();
+    });
   }
   if (role === 'all' || role === 'triggers') {
     const triggers = new EventTriggers({

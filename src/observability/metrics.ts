@@ -119,6 +119,11 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly schedulerLeaseHeld = new Gauge({
+    name: 'percolator_scheduler_lease_held',
+    help: '1 on the scheduler instance holding the lease (the one that fires schedule triggers), else 0',
+    registers: [this.registry],
+  });
   readonly batchSize = new Histogram({
     name: 'percolator_orchestrator_batch_records',
     help: 'Records per batch the orchestrator processed',
