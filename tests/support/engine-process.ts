@@ -43,6 +43,8 @@ export class EngineProcess {
         REDIS_URL: services.redisUrl,
         DATABASE_URL: services.databaseUrl,
         LOG_LEVEL: 'info',
+        // Each process serves probes and /metrics; a free port each, so several can run side by side.
+        PORT: '0',
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
