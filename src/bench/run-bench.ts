@@ -223,6 +223,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             redis,
             runs,
             (run) => {
+              if (!system.usesRedis) run.redis_bytes_per_inflight = null;
               runs.push(run);
               options.write(formatTable([run]).split('\n')[2]!);
             },

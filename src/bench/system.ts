@@ -32,6 +32,8 @@ export interface BenchSystem {
   name: SystemName;
   /** How durable an acknowledged step is, for the report. */
   durability: string;
+  /** Whether its state lives in the shared Redis (else the Redis memory figure means nothing for it). */
+  usesRedis: boolean;
   /** Throws SystemUnavailable when the system cannot be installed or started here. */
   open(workload: WorkloadName, sink: CompletionSink, context: BenchContext): Promise<SystemRun>;
 }

@@ -51,6 +51,7 @@ const QUEUE = 'echo';
 
 export const bullmqSystem: BenchSystem = {
   name: 'bullmq',
+  usesRedis: true,
   durability: 'a job is acknowledged once Redis has it (no persistence configured on this Redis)',
   async open(workload, sink, { config, prefix, payload, log }): Promise<SystemRun> {
     await ensurePeers(['bullmq'], log);

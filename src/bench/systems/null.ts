@@ -20,6 +20,7 @@ interface Hop {
 
 export const nullSystem: BenchSystem = {
   name: 'null',
+  usesRedis: true,
   durability: 'as percolator: Kafka acks=all on page cache, Redis without persistence',
   async open(workload, sink, { config, prefix, payload }): Promise<SystemRun> {
     const kafka: Kafka = createKafka({ brokers: config.kafkaBrokers, clientId: prefix });

@@ -38,6 +38,7 @@ function timedEcho(clock: HandlerClock): AgentDefinition {
 
 export const percolatorSystem: BenchSystem = {
   name: 'percolator',
+  usesRedis: true,
   durability:
     'a step is acknowledged once Kafka (acks=all, one broker, page cache, no fsync) and Redis (no persistence) have it',
   async open(workload, sink, { config, prefix, payload }): Promise<SystemRun> {
