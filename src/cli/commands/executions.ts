@@ -47,11 +47,9 @@ export function registerExecutionsCommand(program: Command, io: CliIo = defaultI
         return;
       }
       await guarded(io, async () => {
-        const answer = await io
-          .client()
-          .request('POST', `/api/v1/executions/${encodeRef(id)}/signal`, {
-            json: { event_type: options.event, data },
-          });
+        const answer = await io.client().request('POST', `/api/v1/executions/${encodeRef(id)}/signal`, {
+          json: { event_type: options.event, data },
+        });
         io.out(JSON.stringify(answer));
       });
     });
