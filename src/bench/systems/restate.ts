@@ -5,7 +5,7 @@
 // The server's WAL fsyncs are switched off so an acknowledged step sits in the page cache, as in Kafka.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +42,34 @@ function provideWithResolvers(): void {
     });
     return { promise: created, resolve, reject };
   };
+}
+
+/** The server's settings: its own ports and data, few partitions for two cores, no fsync, no telemetry. */
+export function restateConfig(options: {
+  baseDir: string;
+  ingressPort: number;
+  adminPort: number;
+  nodePort: number;
+}): string {
+  return [
+    'node-name = "bench"',
+    `base-dir = ${JSON.stringify(options.baseDir)}`,
+    `bind-address = "127.0.0.1:${options.nodePort}"`,
+    'listen-mode = "tcp"',
+    'default-num-partitions = 4',
+    'rocksdb-total-memory-size = "512 MiB"',
+    'disable-telemetry = true',
+    'log-filter = "error"',
+    '[admin]',
+    `bind-address = "127.0.0.1:${options.adminPort}"`,
+    '[ingress]',
+    `bind-address = "127.0.0.1:${options.ingressPort}"`,
+    '[bifrost.local]',
+    'rocksdb-disable-wal-fsync = true',
+    '[log-server]',
+    'rocksdb-disable-wal-fsync = true',
+    '',
+  ].join('\n');
 }
 
 /** A free TCP port on the loopback interface. */
@@ -90,7 +118,6 @@ export const restateSystem: BenchSystem = {
     if (!existsSync(binary))
       throw new SystemUnavailable(`no restate-server binary for ${process.platform}-${process.arch}`);
     provideWithResolvers();
-    process.env.RESTATE_LOGGING ??= 'ERROR';
     let sdk: RestateSdk;
     try {
       sdk = await importPeer<RestateSdk>('@restatedev/restate-sdk');
@@ -129,21 +156,10 @@ export const restateSystem: BenchSystem = {
 
     const baseDir = join(PEERS_DIR, '..', 'restate', prefix);
     await mkdir(baseDir, { recursive: true });
-    const server = spawn(binary, ['--no-logo', '--base-dir', baseDir, '--node-name', 'bench'], {
+    const configFile = join(baseDir, 'restate.toml');
+    await writeFile(configFile, restateConfig({ baseDir, ingressPort, adminPort, nodePort }));
+    const server = spawn(binary, ['--no-logo', '--config-file', configFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        RESTATE_INGRESS__BIND_ADDRESS: `127.0.0.1:${ingressPort}`,
-        RESTATE_ADMIN__BIND_ADDRESS: `127.0.0.1:${adminPort}`,
-        RESTATE_BIND_ADDRESS: `127.0.0.1:${nodePort}`,
-        RESTATE_LISTEN_MODE: 'tcp',
-        RESTATE_DEFAULT_NUM_PARTITIONS: '4',
-        RESTATE_ROCKSDB_TOTAL_MEMORY_SIZE: '512MiB',
-        RESTATE_BIFROST__LOCAL__ROCKSDB_DISABLE_WAL_FSYNC: 'true',
-        RESTATE_LOG_SERVER__ROCKSDB_DISABLE_WAL_FSYNC: 'true',
-        RESTATE_DISABLE_TELEMETRY: 'true',
-        RESTATE_LOG_FILTER: 'error',
-      },
     });
     let stderr = '';
     server.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
