@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // Groups run one after the other: unit, then integration, then the disruptive tests alone.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -15,6 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 1 },
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -28,6 +31,7 @@ export default defineConfig({
           name: 'disruptive',
           include: ['tests/disruptive/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 2 },
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 180_000,
