@@ -131,9 +131,10 @@ export function shapeRun(run: BenchRun): BenchRun {
     peak_rss_mb: round(run.peak_rss_mb, 1),
     per_hop_ms: round(run.per_hop_ms, 2),
     duration_s: round(run.duration_s, 1),
-    ...(run.redis_bytes_per_inflight === undefined || run.redis_bytes_per_inflight === null
-      ? {}
-      : { redis_bytes_per_inflight: Math.round(run.redis_bytes_per_inflight) }),
+    redis_bytes_per_inflight:
+      run.redis_bytes_per_inflight === undefined || run.redis_bytes_per_inflight === null
+        ? null
+        : Math.round(run.redis_bytes_per_inflight),
   };
 }
 
