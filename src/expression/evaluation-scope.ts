@@ -45,9 +45,11 @@ export function buildExecutionScope({ input, finishedSteps }: ExecutionContextIn
   return { root, bindings: { input, steps } };
 }
 
-/** Event triggers' `filter` and `input` see the event payload as the root, and also as `$event`. */
-export function buildEventScope(payload: unknown): EvaluationScope {
-  return { root: payload, bindings: { event: payload } };
+/** Event triggers' `filter` and `input` see the event's data as the root, and the whole CloudEvent as `$event`. */
+export function buildEventScope(
+  event: Readonly<Record<string, unknown>> & { data?: unknown },
+): EvaluationScope {
+  return { root: event.data, bindings: { event } };
 }
 
 function copyFields(source: unknown, target: Record<string, unknown>): void {

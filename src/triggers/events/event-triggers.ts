@@ -8,7 +8,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Redis } from 'ioredis';
 import { deadLetterMessages, type Rejection } from '../../kafka/dead-letters.js';
 import type { CompiledTrigger } from '../../definition/index.js';
-import { evaluateCondition, evaluateExpression, type EvaluationScope } from '../../expression/index.js';
+import { buildEventScope, evaluateCondition, evaluateExpression } from '../../expression/index.js';
 import type { AvroCodec } from '../../kafka/avro-codec.js';
 import type { EnvelopeCodec } from '../../kafka/schemas.js';
 import { topicNames } from '../../kafka/topic-specs.js';
@@ -288,7 +288,7 @@ export class EventTriggers {
   ): Promise<StartRequest | undefined> {
     const { workflow, index, trigger } = route;
     // The payload is the root; `$event` is the whole CloudEvent (attributes, extensions and data).
-    const scope: EvaluationScope = { root: event.data, bindings: { event } };
+    const scope = buildEventScope(event);
     const id = triggerId(workflow.workflowId, index);
     if (trigger.filter) {
       const verdict = await evaluateCondition(trigger.filter, scope, { nowMs });

@@ -99,8 +99,8 @@ describe('the evaluation context', () => {
     });
   });
 
-  it('gives event filters the payload as root and as $event', async () => {
-    const event = buildEventScope({ type: 'campaign.content_requested', priority: 3 });
+  it("gives event filters the event's data as root and the whole CloudEvent as $event", async () => {
+    const event = buildEventScope({ type: 'campaign.content_requested', id: 'e-1', data: { priority: 3 } });
     expect(
       await evaluateCondition(compiled('priority > 2 and $event.type = "campaign.content_requested"'), event),
     ).toEqual({
