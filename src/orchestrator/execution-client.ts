@@ -1,6 +1,7 @@
 // How the API, triggers and tests ask for work: records on the orchestrator's input topics, keyed by execution id.
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
+import { sendInBatches } from '../kafka/send-batches.js';
 import type { ExecutionTrigger } from '../kafka/envelopes.js';
 import { childTraceparent } from '../observability/tracing.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
@@ -40,25 +41,26 @@ export class ExecutionClient {
     const now = Date.now();
     const ids = requests.map((request) => request.executionId ?? randomUUID());
     const traceparents = requests.map((request) => childTraceparent(request.traceparent));
-    await this.producer.send({
-      topic: this.topics.executions,
-      acks: -1,
-      messages: requests.map((request, index) => ({
-        key: ids[index]!,
-        value: this.codec.encode('StartExecution', {
-          execution_id: ids[index]!,
-          workflow_id: request.workflowId ?? '',
-          workflow_name: request.workflowName,
-          workflow_version: request.version ?? null,
-          input_json: JSON.stringify(request.input ?? {}),
-          trigger: request.trigger ?? { type: 'API' },
-          idempotency_key: request.idempotencyKey ?? null,
-          requested_at: now,
-          trace_context: { traceparent: traceparents[index]! },
-        }),
-        headers: { traceparent: traceparents[index]! },
-      })),
-    });
+    await sendInBatches(this.producer, [
+      {
+        topic: this.topics.executions,
+        messages: requests.map((request, index) => ({
+          key: ids[index]!,
+          value: this.codec.encode('StartExecution', {
+            execution_id: ids[index]!,
+            workflow_id: request.workflowId ?? '',
+            workflow_name: request.workflowName,
+            workflow_version: request.version ?? null,
+            input_json: JSON.stringify(request.input ?? {}),
+            trigger: request.trigger ?? { type: 'API' },
+            idempotency_key: request.idempotencyKey ?? null,
+            requested_at: now,
+            trace_context: { traceparent: traceparents[index]! },
+          }),
+          headers: { traceparent: traceparents[index]! },
+        })),
+      },
+    ]);
     return ids;
   }
 
@@ -99,20 +101,21 @@ export class ExecutionClient {
   async signalMany(signals: readonly SignalRequest[]): Promise<void> {
     if (signals.length === 0) return;
     const now = Date.now();
-    await this.producer.send({
-      topic: this.topics.signals,
-      acks: -1,
-      messages: signals.map((signal) => ({
-        key: signal.executionId,
-        value: this.codec.encode('Signal', {
-          event_id: signal.eventId ?? randomUUID(),
-          execution_id: signal.executionId,
-          event_type: signal.eventType,
-          correlation_key: signal.correlationKey ?? null,
-          data_json: JSON.stringify(signal.data ?? null),
-          sent_at: now,
-        }),
-      })),
-    });
+    await sendInBatches(this.producer, [
+      {
+        topic: this.topics.signals,
+        messages: signals.map((signal) => ({
+          key: signal.executionId,
+          value: this.codec.encode('Signal', {
+            event_id: signal.eventId ?? randomUUID(),
+            execution_id: signal.executionId,
+            event_type: signal.eventType,
+            correlation_key: signal.correlationKey ?? null,
+            data_json: JSON.stringify(signal.data ?? null),
+            sent_at: now,
+          }),
+        })),
+      },
+    ]);
   }
 }

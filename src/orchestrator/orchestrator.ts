@@ -3,6 +3,7 @@
 // batch's outboxes are published. Alongside: a timer pump that turns due Redis timers into TimerFired records,
 // and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { sendInBatches } from '../kafka/send-batches.js';
 import type { Redis } from 'ioredis';
 import { deadLetterMessages, type Rejection } from '../kafka/dead-letters.js';
 import type { DecodedEnvelope } from '../kafka/envelopes.js';
@@ -206,7 +207,7 @@ export class Orchestrator {
     }
     const source = { topic, partition, consumerGroup: this.groupId };
     const messages = deadLetterMessages(this.options.codec, source, rejections);
-    await this.producer.send({ topic: this.topics.deadLetters, messages, acks: -1 });
+    await sendInBatches(this.producer, [{ topic: this.topics.deadLetters, messages }]);
   }
 
   /** Claims due timers and hands them to the consumer group as TimerFired records, keyed by execution. */
@@ -218,7 +219,7 @@ export class Orchestrator {
       key: timer.executionId,
       value: this.options.codec.encode('TimerFired', { ...JSON.parse(timer.payload), fired_at: now }),
     }));
-    await this.producer.send({ topic: this.topics.timers, messages, acks: -1 });
+    await sendInBatches(this.producer, [{ topic: this.topics.timers, messages }]);
     await this.timers.ack(due.map(({ id, executionId }) => ({ id, executionId })));
     return due.length === 500;
   }
@@ -232,11 +233,8 @@ export class Orchestrator {
     }
     const stranded = await this.admission.admittedButParked(200);
     if (stranded.length > 0) {
-      await this.producer.send({
-        topic: this.topics.executions,
-        messages: stranded.map((start) => ({ key: start.executionId, value: start.record })),
-        acks: -1,
-      });
+      const messages = stranded.map((start) => ({ key: start.executionId, value: start.record }));
+      await sendInBatches(this.producer, [{ topic: this.topics.executions, messages }]);
     }
     await this.publisher.releaseSlots([]);
     return false;

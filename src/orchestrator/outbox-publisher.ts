@@ -2,6 +2,7 @@
 // admission) in batched calls, then acknowledges exactly the entries published. Publishing twice is harmless:
 // records carry deterministic ids, timers are keyed, and slots are a set.
 import type { Message, Producer } from 'kafkajs';
+import { sendInBatches } from '../kafka/send-batches.js';
 import type {
   Admission,
   ExecutionStore,
@@ -115,10 +116,10 @@ export class OutboxPublisher {
 
   private async send(messages: ReadonlyMap<string, Message[]>): Promise<void> {
     if (messages.size === 0) return;
-    await this.deps.producer.sendBatch({
-      topicMessages: [...messages].map(([topic, list]) => ({ topic, messages: list })),
-      acks: -1,
-    });
+    await sendInBatches(
+      this.deps.producer,
+      [...messages].map(([topic, list]) => ({ topic, messages: list })),
+    );
   }
 
   /** Freed slots admit parked starts; their records go back to the executions topic with this batch. */

@@ -5,6 +5,7 @@
 // derived from the event's identity, so a redelivered or republished event starts and resumes nothing twice.
 // Records that are not events are dead-lettered with their source position; the consumer goes on.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { sendInBatches } from '../../kafka/send-batches.js';
 import type { Redis } from 'ioredis';
 import { deadLetterMessages, type Rejection } from '../../kafka/dead-letters.js';
 import type { CompiledTrigger } from '../../definition/index.js';
@@ -341,7 +342,7 @@ export class EventTriggers {
     }
     const source = { topic, partition, consumerGroup: this.groupId };
     const messages = deadLetterMessages(this.options.codec, source, rejections);
-    await this.producer.send({ topic: this.deadLetterTopic, messages, acks: -1 });
+    await sendInBatches(this.producer, [{ topic: this.deadLetterTopic, messages }]);
   }
 
   private exclusive(task: () => Promise<void>): Promise<void> {
