@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PERCOLATOR := node bin/percolator.js
 INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build stack stack-down stack-status test test-unit lint demo clean
+.PHONY: help install build stack stack-down stack-status test test-unit lint demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -45,6 +45,9 @@ test-unit: build ## run only the unit tests (no services needed)
 
 demo: build stack ## run the demo end to end
 	$(PERCOLATOR) demo
+
+bench: build stack ## Percolator vs the raw Kafka + Redis limit, BullMQ and Restate (a few minutes; not part of make test)
+	$(PERCOLATOR) bench --duration $(or $(BENCH_DURATION),10) --json bench-report.json
 
 clean: ## remove build output (the stack's data stays in .stack/)
 	rm -rf dist coverage

@@ -3,6 +3,7 @@
 // pipelined Redis write per hop, with no engine logic at all: no Avro, no routing, no Lua, no outbox.
 import { Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { sendInBatches } from '../../kafka/send-batches.js';
 import { createKafka } from '../../kafka/client.js';
 import { createMissingTopics } from '../../kafka/topic-admin.js';
 import { deleteRedisKeys } from '../measure.js';
@@ -104,7 +105,7 @@ export const nullSystem: BenchSystem = {
           const sends = [];
           if (commands.length > 0) sends.push({ topic: topic.cmd, messages: commands });
           if (done.length > 0) sends.push({ topic: topic.done, messages: done });
-          if (sends.length > 0) await producer.sendBatch({ acks: -1, topicMessages: sends });
+          if (sends.length > 0) await sendInBatches(producer, sends);
         },
       });
 
@@ -117,7 +118,7 @@ export const nullSystem: BenchSystem = {
         partitionsConsumedConcurrently: BENCH_PARTITIONS,
         eachBatch: async ({ batch }) => {
           const results = batch.messages.map((message) => clock.time(() => encode(parse(message))));
-          await producer.send({ topic: topic.res, acks: -1, messages: results });
+          await sendInBatches(producer, [{ topic: topic.res, messages: results }]);
         },
       });
 
@@ -134,11 +135,8 @@ export const nullSystem: BenchSystem = {
 
       return {
         start: async (ids) => {
-          await producer.send({
-            topic: topic.start,
-            acks: -1,
-            messages: ids.map((wf) => encode({ wf, step: 'start', payload })),
-          });
+          const messages = ids.map((wf) => encode({ wf, step: 'start', payload }));
+          await sendInBatches(producer, [{ topic: topic.start, messages }]);
         },
         agentMs: () => clock.meanMs(),
         extraPids: () => [],
