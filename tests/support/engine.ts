@@ -14,7 +14,8 @@ import { createKafka } from '../../src/kafka/client.js';
 import { EnvelopeCodec } from '../../src/kafka/schemas.js';
 import { createMissingTopics } from '../../src/kafka/topic-admin.js';
 import { loadTopicSpecs, topicNames } from '../../src/kafka/topic-specs.js';
-import { createLogger } from '../../src/observability/logger.js';
+import type { LogLevel } from '../../src/config/config.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { ExecutionClient } from '../../src/orchestrator/execution-client.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { ExecutionStore } from '../../src/state/index.js';
@@ -31,6 +32,8 @@ export interface TestEngineOptions {
   extraAgentTypes?: readonly string[];
   /** Partitions per topic; few keep topic creation quick. */
   partitions?: number;
+  /** `warn` by default; a test that breaks the broker on purpose quiets the expected errors. */
+  logLevel?: LogLevel;
 }
 
 /** One record read back from a topic: decoded when it could be, raw otherwise. */
@@ -114,7 +117,7 @@ export interface ReadEvent {
 }
 
 export class TestEngine {
-  readonly logger = createLogger({ level: 'warn', name: 'test-engine' });
+  readonly logger: Logger;
   orchestrators: Orchestrator[] = [];
   agents: AgentHandle[] = [];
   client!: ExecutionClient;
@@ -131,7 +134,9 @@ export class TestEngine {
     readonly redis: Redis,
     readonly pool: pg.Pool,
     readonly options: TestEngineOptions,
-  ) {}
+  ) {
+    this.logger = createLogger({ level: options.logLevel ?? 'warn', name: 'test-engine' });
+  }
 
   static async start(options: TestEngineOptions): Promise<TestEngine> {
     const services = testServices();
