@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { ExecutionState } from '../../src/core/model.js';
 import { stackEndpoints } from '../../src/stack/endpoints.js';
 import { ensureJavaService, javaServiceState, stopJavaService } from '../../src/stack/java-service.js';
 import { kafkaService } from '../../src/stack/kafka.js';
 import { stackPaths } from '../../src/stack/paths.js';
 import { TestEngine } from '../support/engine.js';
+import { waitUntil } from '../support/wait.js';
 import { testServices } from '../support/services.js';
 
 const EXECUTIONS = 200;
@@ -50,7 +50,10 @@ describe('a Kafka broker restart mid-run', () => {
     const ids = await engine.client.start(
       Array.from({ length: EXECUTIONS }, (_, n) => ({ workflowName: name, input: { n } })),
     );
-    await waitUntil(async () => (await statuses(engine, ids)).some((status) => status === 'running'), 60_000);
+    await waitUntil(
+      async () => (await engine.states(ids)).some((state) => state?.status === 'running'),
+      60_000,
+    );
 
     console.log(await stopJavaService(broker));
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -58,29 +61,10 @@ describe('a Kafka broker restart mid-run', () => {
     console.log(`kafka back: ${restarted.note}`);
 
     await waitUntil(
-      async () => (await statuses(engine, ids)).every((status) => status === 'completed'),
+      async () => (await engine.states(ids)).every((state) => state?.status === 'completed'),
       240_000,
+      500,
     );
-    const stored = await engine.store.loadMany(ids);
-    ids.forEach((id, n) => {
-      const state = JSON.parse(stored.get(id)!.state) as ExecutionState;
-      expect(state.output).toEqual({ n, done: true });
-    });
+    (await engine.states(ids)).forEach((state, n) => expect(state!.output).toEqual({ n, done: true }));
   }, 400_000);
 });
-
-async function statuses(engine: TestEngine, ids: readonly string[]): Promise<string[]> {
-  const stored = await engine.store.loadMany(ids);
-  return ids.map((id) => {
-    const entry = stored.get(id);
-    return entry ? (JSON.parse(entry.state) as ExecutionState).status : 'unknown';
-  });
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}

@@ -2,10 +2,10 @@
 // Every execution must complete, with the right output, and every step's completion recorded exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
-import type { ExecutionState } from '../../src/core/model.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
 import { EngineProcess, ensureBuilt } from '../support/engine-process.js';
 import { TestEngine } from '../support/engine.js';
+import { waitUntil } from '../support/wait.js';
 
 const EXECUTIONS = 1000;
 
@@ -64,12 +64,12 @@ describe('crash safety', () => {
     expect(finishedAtKill).toBeLessThan(EXECUTIONS);
 
     await waitUntil(async () => (await countFinished(engine, ids)) === EXECUTIONS, 180_000);
-    const states = await loadStates(engine, ids);
+    const states = await engine.states(ids);
     states.forEach((state, n) => {
-      expect(state.status).toBe('completed');
-      expect(state.output).toEqual({ n: n * 2, trail: ['a', 'b', 'c'] });
+      expect(state!.status).toBe('completed');
+      expect(state!.output).toEqual({ n: n * 2, trail: ['a', 'b', 'c'] });
       for (const stepId of ['a', 'b', 'c'])
-        expect(state.steps[stepId]).toMatchObject({ status: 'succeeded', attempt: 1 });
+        expect(state!.steps[stepId]).toMatchObject({ status: 'succeeded', attempt: 1 });
     });
 
     // The lifecycle events, deduplicated by event id as a consumer would: one completion per step and execution.
@@ -81,29 +81,8 @@ describe('crash safety', () => {
   }, 420_000);
 });
 
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function loadStates(engine: TestEngine, ids: readonly string[]): Promise<ExecutionState[]> {
-  const stored = await engine.store.loadMany(ids);
-  return ids.map((id) => {
-    const entry = stored.get(id);
-    if (!entry) throw new Error(`execution ${id} has no state`);
-    return JSON.parse(entry.state) as ExecutionState;
-  });
-}
-
 async function countFinished(engine: TestEngine, ids: readonly string[]): Promise<number> {
-  const stored = await engine.store.loadMany(ids);
-  let finished = 0;
-  for (const entry of stored.values())
-    if (entry && (JSON.parse(entry.state) as ExecutionState).status === 'completed') finished++;
-  return finished;
+  return (await engine.states(ids)).filter((state) => state?.status === 'completed').length;
 }
 
 /** Reads the events topic until `expected` distinct events arrived; counts StepSucceeded and ExecutionCompleted. */

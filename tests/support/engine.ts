@@ -222,6 +222,15 @@ export class TestEngine {
     return id!;
   }
 
+  /** The states of many executions in one round trip, in the order asked (null where there is none yet). */
+  async states(executionIds: readonly string[]): Promise<(ExecutionState | null)[]> {
+    const stored = await this.store.loadMany(executionIds);
+    return executionIds.map((id) => {
+      const entry = stored.get(id);
+      return entry ? (JSON.parse(entry.state) as ExecutionState) : null;
+    });
+  }
+
   async state(executionId: string): Promise<ExecutionState | null> {
     const stored = await this.store.load(executionId);
     return stored ? (JSON.parse(stored.state) as ExecutionState) : null;
