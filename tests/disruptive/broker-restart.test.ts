@@ -1,5 +1,7 @@
 // A Kafka broker restart in the middle of a run: every execution still completes. This stops the shared broker,
 // so it runs in the `disruptive` project, after the other suites (see the Makefile), never beside them.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -13,10 +15,29 @@ import { testServices } from '../support/services.js';
 
 const EXECUTIONS = 200;
 
+/**
+ * The checkout whose stack runs the broker: usually this one, but a second clone (a CI rehearsal beside a
+ * working tree) finds the broker its neighbour started. The stack marks its JVMs with -Dpercolator.stack.
+ */
+function brokerStackRoot(): string | undefined {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let commandLine: string;
+    try {
+      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const marker = /-Dpercolator\.stack=kafka@([^\0]+)\0/.exec(commandLine);
+    if (marker) return dirname(marker[1]!);
+  }
+  return undefined;
+}
+
 describe('a Kafka broker restart mid-run', () => {
   let engine: TestEngine;
+  const root = brokerStackRoot();
   const broker = kafkaService(
-    stackPaths(),
+    root ? stackPaths(root) : stackPaths(),
     stackEndpoints(loadConfig({ KAFKA_BROKERS: testServices().kafkaBrokers.join(',') })),
   );
 

@@ -156,6 +156,30 @@ describe('admin API: workflows', () => {
     expect(execute.status).toBe(404);
   });
 
+  it("shows when a workflow's schedules fire next, in their time zone", async () => {
+    const created = await api.request('POST', '/api/v1/workflows', {
+      body: {
+        workflow: {
+          name: name('scheduled'),
+          triggers: [{ type: 'schedule', schedule: '0 9 * * 1-5', timezone: 'Europe/Berlin' }],
+          steps: [echoStep],
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    const read = await api.request('GET', `/api/v1/workflows/${created.body.id}`, { role: 'viewer' });
+    expect(read.status).toBe(200);
+    expect(read.body.next_runs).toHaveLength(5);
+    for (const run of read.body.next_runs) {
+      expect(run).toMatchObject({ trigger_index: 0, schedule: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
+      const at = new Date(run.at);
+      expect(at.getTime()).toBeGreaterThan(Date.now());
+      // 09:00 in Berlin is 07:00 or 08:00 UTC depending on daylight saving time, on a weekday.
+      expect([7, 8]).toContain(at.getUTCHours());
+      expect([1, 2, 3, 4, 5]).toContain(at.getUTCDay());
+    }
+  });
+
   it('answers 404 problems for unknown workflows and routes', async () => {
     for (const path of [
       '/api/v1/workflows/00000000-0000-4000-8000-000000000000',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
 import { TestEngine, type TappedRecord } from '../support/engine.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('engine: a sequential workflow through the real stack', () => {
   let engine: TestEngine;
@@ -58,8 +59,12 @@ describe('engine: a sequential workflow through the real stack', () => {
     expect(draft!.finishedAt!).toBeLessThanOrEqual(review!.startedAt!);
     expect(review!.finishedAt!).toBeLessThanOrEqual(publish!.startedAt!);
 
-    // What an operator sees on /metrics for that run.
-    const metrics = await engine.orchestrators[0]!.metrics.registry.metrics();
+    // What an operator sees on /metrics for that run. The state is written before the decision's effects are
+    // published and counted, so the last decision's counts may lag the state by a moment.
+    const registry = engine.orchestrators[0]!.metrics.registry;
+    const finished = `percolator_executions_finished_total{workflow="${name}",status="completed"} 1`;
+    await waitUntil(async () => (await registry.metrics()).includes(finished), 10_000, 50);
+    const metrics = await registry.metrics();
     expect(metrics).toContain(`percolator_executions_started_total{workflow="${name}"} 1`);
     expect(metrics).toContain(
       `percolator_executions_finished_total{workflow="${name}",status="completed"} 1`,

@@ -1,6 +1,7 @@
 // Workflow definitions: create (validated, versioned), list, read, new version, archive, versions, metrics.
 import { parse as parseYaml } from 'yaml';
-import { parseDefinition, type Problem } from '../../definition/index.js';
+import { compileWorkflow, parseDefinition, type Problem } from '../../definition/index.js';
+import { nextRunsOf } from '../../triggers/scheduler/cron-schedule.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteContext, RouteSpec } from '../route-spec.js';
 import { ANY_OBJECT, CREATE_WORKFLOW_BODY, PROBLEM_SCHEMA, WORKFLOW_CREATED_SCHEMA } from '../schemas.js';
@@ -104,7 +105,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
       method: 'GET',
       path: '/api/v1/workflows/{id}',
       operationId: 'getWorkflow',
-      summary: 'A workflow (by id or name) with its active definition',
+      summary: 'A workflow (by id or name) with its active definition and the next times its schedules fire',
       tag: 'workflows',
       responses: {
         200: { description: 'The workflow', schema: ANY_OBJECT },
@@ -120,6 +121,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
           ...workflowView(workflow),
           definition: active?.definition ?? null,
           checksum: active?.checksum,
+          next_runs: workflow.status === 'active' && active ? scheduledRuns(active.definition) : [],
         };
       },
     },
@@ -273,4 +275,20 @@ function workflowView(workflow: {
     created_at: workflow.createdAt.toISOString(),
     updated_at: workflow.updatedAt.toISOString(),
   };
+}
+
+/** The next five firings of the active version's schedule triggers, soonest first. */
+function scheduledRuns(
+  definition: unknown,
+): { trigger_index: number; schedule: string; timezone: string; at: string }[] {
+  const { workflow } = compileWorkflow(definition as Readonly<Record<string, unknown>>);
+  if (!workflow) return [];
+  return nextRunsOf(workflow, 5)
+    .slice(0, 5)
+    .map((run) => ({
+      trigger_index: run.triggerIndex,
+      schedule: run.schedule,
+      timezone: run.timezone,
+      at: run.at.toISOString(),
+    }));
 }
