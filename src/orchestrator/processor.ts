@@ -80,14 +80,12 @@ export class BatchProcessor {
     startRecords: ReadonlyMap<OrchestratorInput, Buffer>,
     report: BatchReport,
   ): Promise<OrchestratorInput[]> {
-    const verdicts = await Promise.all(
-      inputs.map((input) => {
-        const record = startRecords.get(input);
-        return input.input.kind === 'start' && record
-          ? this.deps.admission.admit(input.executionId, record)
-          : true;
-      }),
+    const starts = inputs.filter((input) => input.input.kind === 'start' && startRecords.has(input));
+    const admitted = await this.deps.admission.admitMany(
+      starts.map((input) => ({ executionId: input.executionId, record: startRecords.get(input)! })),
     );
+    const parked = new Set(starts.filter((_, index) => !admitted[index]));
+    const verdicts = inputs.map((input) => !parked.has(input));
     report.parked += verdicts.filter((admitted) => !admitted).length;
     return inputs.filter((_, index) => verdicts[index]);
   }

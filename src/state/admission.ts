@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { ADMIT_LUA, RELEASE_LUA, WITHDRAW_LUA } from './lua/admission.js';
 import { assertKeyPrefix } from './keys.js';
-import { toStateError } from './redis-errors.js';
+import { execPipeline, toStateError } from './redis-errors.js';
 
 export interface AdmissionOptions {
   redis: Redis;
@@ -12,14 +12,6 @@ export interface AdmissionOptions {
 }
 
 interface AdmissionCommands {
-  percolatorAdmit(
-    inflight: string,
-    queue: string,
-    parked: string,
-    id: string,
-    limit: number,
-    record: Buffer,
-  ): Promise<number>;
   percolatorReleaseBuffer(
     inflight: string,
     queue: string,
@@ -54,13 +46,20 @@ export class Admission {
     this.redis = options.redis as Redis & AdmissionCommands;
   }
 
-  /** True when the start may run now; false when it was parked (its record kept for re-injection). */
-  async admit(executionId: string, record: Buffer): Promise<boolean> {
-    try {
-      return (await this.redis.percolatorAdmit(...this.keys, executionId, this.options.limit, record)) === 1;
-    } catch (error) {
-      throw toStateError(error, 'admitting a start');
+  /**
+   * Admits each start in order, in one pipelined round trip: true when it may run now, false when it was parked
+   * (its record kept for re-injection).
+   */
+  async admitMany(starts: readonly { executionId: string; record: Buffer }[]): Promise<boolean[]> {
+    if (starts.length === 0) return [];
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      percolatorAdmit(...args: [string, string, string, string, number, Buffer]): unknown;
+    };
+    for (const { executionId, record } of starts) {
+      pipeline.percolatorAdmit(...this.keys, executionId, this.options.limit, record);
     }
+    const replies = await execPipeline(pipeline, 'admitting starts');
+    return replies.map((reply) => reply === 1);
   }
 
   /** Frees the slots of finished executions; returns the parked starts admitted in their place, oldest first. */
