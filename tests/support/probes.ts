@@ -1,7 +1,7 @@
 // Quick "does it really answer" checks for each service the integration suite needs.
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createKafka } from '../../src/kafka/client.js';
+import { parseHostPort } from '../../src/stack/endpoints.js';
+import { probeKafka, probeRedis } from '../../src/stack/probes.js';
 
 export interface TestServices {
   kafkaBrokers: string[];
@@ -12,34 +12,20 @@ export interface TestServices {
 
 export type ServiceName = 'Kafka' | 'schema registry' | 'Redis' | 'Postgres';
 
-async function probeKafka(brokers: string[]): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'percolator-test-probe', retries: 1 }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/** The local stack's own probes answer for Kafka and Redis; a probe that finds nothing says why. */
+async function viaStackProbe(probe: Promise<{ up: boolean; detail?: string }>): Promise<void> {
+  const result = await probe;
+  if (!result.up) throw new Error(result.detail ?? 'no answer');
+}
+
+function hostPortOf(url: string, defaultPort: number) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : defaultPort };
 }
 
 async function probeRegistry(url: string): Promise<void> {
   const response = await fetch(`${url.replace(/\/$/, '')}/subjects`, { signal: AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`GET /subjects answered ${response.status}`);
-}
-
-async function probeRedis(url: string): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function probePostgres(url: string): Promise<void> {
@@ -55,9 +41,13 @@ async function probePostgres(url: string): Promise<void> {
 /** Returns one line per service that does not answer, naming it, its address and the error. */
 export async function unreachableServices(services: TestServices): Promise<string[]> {
   const checks: [ServiceName, string, Promise<void>][] = [
-    ['Kafka', services.kafkaBrokers.join(','), probeKafka(services.kafkaBrokers)],
+    [
+      'Kafka',
+      services.kafkaBrokers.join(','),
+      viaStackProbe(probeKafka(parseHostPort(services.kafkaBrokers[0] ?? '', 9092))),
+    ],
     ['schema registry', services.schemaRegistryUrl, probeRegistry(services.schemaRegistryUrl)],
-    ['Redis', services.redisUrl, probeRedis(services.redisUrl)],
+    ['Redis', services.redisUrl, viaStackProbe(probeRedis(hostPortOf(services.redisUrl, 6379)))],
     ['Postgres', services.databaseUrl, probePostgres(services.databaseUrl)],
   ];
   const results = await Promise.allSettled(checks.map(([, , check]) => check));
