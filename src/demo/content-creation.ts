@@ -11,7 +11,7 @@ import { ensureAgentTopics } from '../agents/agent-topics.js';
 import { createHttpBridge } from '../agents/bridge/index.js';
 import { configureBuiltinAgents, findAgent } from '../agents/catalog.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../agents/sdk/index.js';
-import { startEngine, type RunningEngine } from '../cli/runtime.js';
+import { startEngine, type RunningEngine } from '../engine.js';
 import type { AgentEndpoints, PercolatorConfig } from '../config/config.js';
 import type { ExecutionState } from '../core/model.js';
 import { parseDefinition, staticAgentCatalog } from '../definition/index.js';

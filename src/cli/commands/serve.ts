@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../observability/logger.js';
-import { ROLES, startEngine, type Role } from '../runtime.js';
+import { ROLES, startEngine, type Role } from '../../engine.js';
 
 export function registerServeCommand(program: Command): void {
   program
