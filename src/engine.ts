@@ -1,14 +1,18 @@
 // The composition root of a running engine: builds the clients once and starts the roles asked for.
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
-import { createApp, type ReadinessCheck } from './api/app.js';
+import { createApp } from './api/app.js';
 import type { AuthSettings } from './api/auth/authenticate.js';
 import { createTokenVerifier } from './api/auth/tokens.js';
 import { consumerLag } from './api/consumer-lag.js';
 import { LiveUpdates } from './api/live-updates.js';
+import { Readiness } from './api/readiness.js';
+import { kafkaCheck, postgresCheck, redisCheck, registryCheck } from './clients/dependency-checks.js';
+import { createPgPool } from './clients/pg-pool.js';
+import { createRedisClient } from './clients/redis-client.js';
 import type { PercolatorConfig } from './config/config.js';
 import { AvroCodec } from './kafka/avro-codec.js';
 import { createKafka } from './kafka/client.js';
@@ -17,11 +21,10 @@ import { createMissingTopics } from './kafka/topic-admin.js';
 import { loadTopicSpecs, topicNames } from './kafka/topic-specs.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { ExecutionClient } from './orchestrator/execution-client.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { Admission, ExecutionStore } from './state/index.js';
-import { probeKafka, probePostgres, probeRedis, probeRegistry } from './stack/probes.js';
-import { stackEndpoints } from './stack/endpoints.js';
 import { ApiKeyRepository, AuditRepository } from './store/access-repository.js';
 import { ExecutionRepository } from './store/execution-repository.js';
 import { HistorySink } from './store/history-sink.js';
@@ -42,12 +45,26 @@ export async function startEngine(
   role: Role,
   logger: Logger,
 ): Promise<RunningEngine> {
+  // Before the clients, so that the work they do can be traced; a no-op without OTEL_EXPORTER_OTLP_ENDPOINT.
+  const tracing = await startTracing({
+    otelExporterOtlpEndpoint: config.otelExporterOtlpEndpoint,
+    serviceName: `percolator-${role}`,
+  });
+  if (tracing.exporting) logger.info({ url: tracing.tracesUrl }, 'exporting traces');
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `percolator-${role}`, logger });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const redis = createRedisClient(config.redisUrl, logger);
+  const pool = createPgPool(config.databaseUrl, logger, { max: 10 });
   const stops: (() => Promise<void>)[] = [];
   // One set of metrics per process, whatever roles it runs, served at /metrics.
   const metrics = new Metrics();
+  // Every role's /ready: the dependencies through this process's own clients, plus what each role adds.
+  const readiness = new Readiness();
+  const kafkaReadiness = kafkaCheck(kafka, config.kafkaBrokers);
+  readiness.add(kafkaReadiness);
+  readiness.add(registryCheck(config.schemaRegistryUrl));
+  readiness.add(redisCheck(redis));
+  readiness.add(postgresCheck(pool));
+  stops.push(() => kafkaReadiness.close());
 
   await migrate({ databaseUrl: config.databaseUrl, logger });
   const admin = kafka.admin();
@@ -98,7 +115,7 @@ export async function startEngine(
     });
     const app = createApp({
       logger,
-      readiness: readinessChecks(config),
+      readiness: readiness.checks,
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
       metrics: metrics.registry,
@@ -132,7 +149,7 @@ export async function startEngine(
 
   if (role !== 'all' && role !== 'api') {
     // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
-    const app = createApp({ logger, readiness: readinessChecks(config), metrics: metrics.registry });
+    const app = createApp({ logger, readiness: readiness.checks, metrics: metrics.registry });
     const server = await listen(app.callback(), config.port);
     logger.info({ port: config.port }, 'probes and /metrics listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -143,6 +160,7 @@ export async function startEngine(
       for (const stop of stops.reverse()) await stop();
       redis.disconnect();
       await pool.end();
+      await tracing.shutdown();
     },
   };
 }
@@ -224,23 +242,6 @@ function authSettings(config: PercolatorConfig, pool: pg.Pool, logger: Logger): 
         }
       : {}),
   };
-}
-
-function readinessChecks(config: PercolatorConfig): ReadinessCheck[] {
-  const endpoints = stackEndpoints(config);
-  const check = (name: string, probe: () => Promise<{ up: boolean; detail?: string }>): ReadinessCheck => ({
-    name,
-    check: async () => {
-      const result = await probe();
-      if (!result.up) throw new Error(result.detail ?? 'down');
-    },
-  });
-  return [
-    check('kafka', () => probeKafka(endpoints.kafka)),
-    check('schema-registry', () => probeRegistry(endpoints.registryManagement, endpoints.registryApiUrl)),
-    check('redis', () => probeRedis(endpoints.redis)),
-    check('postgres', () => probePostgres(endpoints.postgres)),
-  ];
 }
 
 async function listen(handler: RequestListener, port: number): Promise<Server> {

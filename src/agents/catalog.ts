@@ -5,7 +5,7 @@
 // read their dependencies when a command arrives, so the catalog registers them up front with dependencies
 // that are made on first use: the ones given to configureBuiltinAgents(), or else a pool and a config
 // built from the environment. Importing this module therefore connects to nothing.
-import pg from 'pg';
+import { createPgPool } from '../clients/pg-pool.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { createBuiltinAgents, type BuiltinAgentDeps } from './builtin/index.js';
@@ -38,11 +38,12 @@ function builtinDeps(): BuiltinAgentDeps {
   if (supplied) return supplied;
   if (!fromEnvironment) {
     const config = loadConfig();
+    const logger = createLogger({ level: config.logLevel, name: 'percolator-agents' });
     fromEnvironment = {
       config,
-      logger: createLogger({ level: config.logLevel, name: 'percolator-agents' }),
+      logger,
       // allowExitOnIdle: an idle pool does not keep a stopping `agents run` alive.
-      pool: new pg.Pool({ connectionString: config.databaseUrl, max: 8, allowExitOnIdle: true }),
+      pool: createPgPool(config.databaseUrl, logger, { max: 8, allowExitOnIdle: true }),
     };
   }
   return fromEnvironment;

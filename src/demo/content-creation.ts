@@ -4,14 +4,15 @@
 // events as they arrive, prints the output and stops everything.
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { ensureAgentTopics } from '../agents/agent-topics.js';
 import { createHttpBridge } from '../agents/bridge/index.js';
 import { configureBuiltinAgents, findAgent } from '../agents/catalog.js';
+import { createPgPool } from '../clients/pg-pool.js';
+import { createRedisClient } from '../clients/redis-client.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../agents/sdk/index.js';
 import { startEngine, type RunningEngine } from '../engine.js';
+import { withRetry } from '../errors.js';
 import type { AgentEndpoints, PercolatorConfig } from '../config/config.js';
 import type { ExecutionState } from '../core/model.js';
 import { parseDefinition, staticAgentCatalog } from '../definition/index.js';
@@ -195,15 +196,12 @@ async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: numb
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return offsets.map(({ partition, high }) => ({ partition, offset: high }));
-      } catch (error) {
-        if (attempt >= 30 || (error as { retriable?: boolean }).retriable === false) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    const offsets = await withRetry(() => admin.fetchTopicOffsets(topic), {
+      attempts: 30,
+      initialDelayMs: 250,
+      maxDelayMs: 1000,
+    });
+    return offsets.map(({ partition, high }) => ({ partition, offset: high }));
   } finally {
     await admin.disconnect();
   }
@@ -243,7 +241,7 @@ export async function runContentCreationDemo(options: ContentCreationDemoOptions
 
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'percolator-demo', logger });
     const codec = await EnvelopeCodec.create(AvroCodec.forUrl(config.schemaRegistryUrl));
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+    const pool = createPgPool(config.databaseUrl, logger, { max: 4 });
     cleanups.push(() => pool.end());
     // The built-in agents use this process's pool and configuration rather than building their own.
     configureBuiltinAgents({ pool, config, logger });
@@ -325,7 +323,7 @@ export async function runContentCreationDemo(options: ContentCreationDemoOptions
     );
     cleanups.push(() => follower.stop());
 
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+    const redis = createRedisClient(config.redisUrl, logger);
     cleanups.push(async () => redis.disconnect());
     const store = new ExecutionStore({ redis, keyPrefix: prefix });
     const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -1,30 +1,14 @@
 // Admission control for MAX_CONCURRENT_WORKFLOWS. Starts beyond the limit are parked in Redis in arrival order and
 // re-injected as slots free up; none is dropped. A parked start's record stays until its start is applied.
 import type { Redis } from 'ioredis';
-import { ADMIT_LUA, RELEASE_LUA, WITHDRAW_LUA } from './lua/admission.js';
 import { assertKeyPrefix } from './keys.js';
 import { execPipeline, toStateError } from './redis-errors.js';
+import { defineScripts, scriptedPipelines, type ScriptCommands, type ScriptedPipeline } from './scripts.js';
 
 export interface AdmissionOptions {
   redis: Redis;
   keyPrefix: string;
   limit: number;
-}
-
-interface AdmissionCommands {
-  percolatorReleaseBuffer(
-    inflight: string,
-    queue: string,
-    parked: string,
-    limit: number,
-    ...ids: string[]
-  ): Promise<Buffer[]>;
-  percolatorWithdrawBuffer(
-    inflight: string,
-    queue: string,
-    parked: string,
-    id: string,
-  ): Promise<Buffer | null>;
 }
 
 export interface AdmittedStart {
@@ -33,17 +17,16 @@ export interface AdmittedStart {
 }
 
 export class Admission {
-  private readonly redis: Redis & AdmissionCommands;
+  private readonly redis: Redis & ScriptCommands;
+  private readonly pipeline: () => ScriptedPipeline;
   private readonly keys: [inflight: string, queue: string, parked: string];
 
   constructor(private readonly options: AdmissionOptions) {
     assertKeyPrefix(options.keyPrefix);
     const tag = `${options.keyPrefix}:admission:{a}`;
     this.keys = [`${tag}:inflight`, `${tag}:queue`, `${tag}:parked`];
-    options.redis.defineCommand('percolatorAdmit', { lua: ADMIT_LUA, numberOfKeys: 3 });
-    options.redis.defineCommand('percolatorRelease', { lua: RELEASE_LUA, numberOfKeys: 3 });
-    options.redis.defineCommand('percolatorWithdraw', { lua: WITHDRAW_LUA, numberOfKeys: 3 });
-    this.redis = options.redis as Redis & AdmissionCommands;
+    this.redis = defineScripts(options.redis);
+    this.pipeline = scriptedPipelines(options.redis);
   }
 
   /**
@@ -52,9 +35,7 @@ export class Admission {
    */
   async admitMany(starts: readonly { executionId: string; record: Buffer }[]): Promise<boolean[]> {
     if (starts.length === 0) return [];
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      percolatorAdmit(...args: [string, string, string, string, number, Buffer]): unknown;
-    };
+    const pipeline = this.pipeline();
     for (const { executionId, record } of starts) {
       pipeline.percolatorAdmit(...this.keys, executionId, this.options.limit, record);
     }
@@ -77,7 +58,7 @@ export class Admission {
     return admitted;
   }
 
-  /** Takes back a start that has not begun (see withdraw.lua); its record, or null when none is parked. */
+  /** Takes back a start that has not begun (see percolatorWithdraw in lua/admission.ts); its record, or null when none is parked. */
   async withdraw(executionId: string): Promise<Buffer | null> {
     try {
       return await this.redis.percolatorWithdrawBuffer(...this.keys, executionId);

@@ -1,4 +1,4 @@
-// Hot execution state in Redis: batched loads, one atomic transition.lua call per execution (all of a batch
+// Hot execution state in Redis: batched loads, one atomic the percolatorTransition script call per execution (all of a batch
 // in one pipeline), the outbox of records still to publish, and the index that finds outboxes a crash left.
 //
 // The pending-outbox index lives in other hash slots than the executions it lists, so no script may touch
@@ -115,7 +115,7 @@ export class ExecutionStore {
   }
 
   /**
-   * Runs transition.lua for every transition in one pipeline; results come back in input order. A throw
+   * Runs the percolatorTransition script for every transition in one pipeline; results come back in input order. A throw
    * means the batch's fate is partly unknown: retrying it is safe, since applied transitions then answer
    * `duplicate` with their outbox.
    */

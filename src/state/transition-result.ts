@@ -1,9 +1,9 @@
 // What one transition came to. Refusals are expected outcomes and therefore data; this file holds the one
-// function that maps transition.lua's return codes to them.
+// function that maps the percolatorTransition script's return codes to them.
 import { PercolatorError } from '../errors.js';
 import { outboxEntriesFrom, outboxId, type OutboxEntry } from './outbox-framing.js';
 
-/** Return codes of transition.lua (see its header). */
+/** Return codes of the percolatorTransition script (see its header). */
 export const TransitionCode = {
   Applied: 1,
   VersionConflict: -1,
@@ -34,7 +34,7 @@ export type TransitionResult =
     };
 
 /**
- * Maps a transition.lua reply (fetched with the Buffer variant of the command) to a result. `appended` is
+ * Maps a the percolatorTransition script reply (fetched with the Buffer variant of the command) to a result. `appended` is
  * how many records the transition carried, to name the outbox ids it created.
  */
 export function interpretTransitionReply(

@@ -4,6 +4,7 @@
 // no offsets behind.
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { withRetry } from '../../errors.js';
 import { AvroCodecError } from '../../kafka/avro-codec.js';
 import type { EnvelopeCodec } from '../../kafka/schemas.js';
 import { topicNames } from '../../kafka/topic-specs.js';
@@ -106,25 +107,19 @@ async function heartbeatEnds(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return new Map(
-          offsets
-            .filter((entry) => BigInt(entry.high) > BigInt(entry.low))
-            .map((entry) => [entry.partition, BigInt(entry.high)]),
-        );
-      } catch (error) {
-        if (attempt >= 10 || (error as { retriable?: boolean }).retriable === false) {
-          logger?.warn(
-            { err: error, topic },
-            'could not read where the heartbeats end; not waiting for them',
-          );
-          return new Map();
-        }
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-    }
+    const offsets = await withRetry(() => admin.fetchTopicOffsets(topic), {
+      attempts: 10,
+      initialDelayMs: 300,
+      maxDelayMs: 1000,
+    });
+    return new Map(
+      offsets
+        .filter((entry) => BigInt(entry.high) > BigInt(entry.low))
+        .map((entry) => [entry.partition, BigInt(entry.high)]),
+    );
+  } catch (error) {
+    logger?.warn({ err: error, topic }, 'could not read where the heartbeats end; not waiting for them');
+    return new Map();
   } finally {
     await admin.disconnect();
   }

@@ -2,7 +2,6 @@
 // SIGINT or SIGTERM, then stop them gracefully. A type with an agent URL configured
 // (SOCIAL_MEDIA_AGENT_URL, ...) is bridged to that URL instead of run built-in.
 import { InvalidArgumentError, type Command } from 'commander';
-import pg from 'pg';
 import { agentTypes, configureBuiltinAgents, findAgent } from '../../agents/catalog.js';
 import { ensureAgentTopics } from '../../agents/agent-topics.js';
 import { createHttpBridge } from '../../agents/bridge/index.js';
@@ -11,7 +10,9 @@ import { loadConfig, type AgentEndpoints, type PercolatorConfig } from '../../co
 import { AvroCodec } from '../../kafka/avro-codec.js';
 import { createKafka } from '../../kafka/client.js';
 import { EnvelopeCodec } from '../../kafka/schemas.js';
+import { createPgPool } from '../../clients/pg-pool.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
+import { startTracing } from '../../observability/tracing.js';
 
 interface RunOptions {
   prefix?: string;
@@ -94,6 +95,25 @@ async function runUntilSignal(
   resolve: () => Promise<AgentDefinition[]>,
 ): Promise<void> {
   const prefix = options.prefix ?? config.topicPrefix;
+  // A no-op without OTEL_EXPORTER_OTLP_ENDPOINT; with it, each command's work is a span of its execution's trace.
+  const tracing = await startTracing({
+    otelExporterOtlpEndpoint: config.otelExporterOtlpEndpoint,
+    serviceName: 'percolator-agents',
+  });
+  try {
+    await runAgents(config, logger, options, prefix, resolve);
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+async function runAgents(
+  config: PercolatorConfig,
+  logger: Logger,
+  options: RunOptions,
+  prefix: string,
+  resolve: () => Promise<AgentDefinition[]>,
+): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'percolator-agents', logger });
   const definitions = await resolve();
   const admin = kafka.admin();
@@ -175,7 +195,7 @@ export function registerAgentsCommand(program: Command): void {
     }
     const logger = createLogger({ level: config.logLevel, name: 'percolator-agents' });
     // allowExitOnIdle: an idle pool does not hold up a stopping process.
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8, allowExitOnIdle: true });
+    const pool = createPgPool(config.databaseUrl, logger, { max: 8, allowExitOnIdle: true });
     configureBuiltinAgents({ pool, config, logger });
     try {
       await runUntilSignal(config, logger, options, () =>

@@ -1,5 +1,5 @@
 // Removes published outbox entries, and only those: entries appended meanwhile stay for the next publish.
-export const ACK_OUTBOX_LUA = `--[[ ack-outbox.lua: remove published entries from one execution's outbox.
+export const ACK_OUTBOX_LUA = `--[[ percolatorAckOutbox (src/state/lua/ack-outbox.ts): remove published entries from one execution's outbox.
 KEYS[1]  <prefix>:{<executionId>}:outbox  hash: "<version>-<n>" -> framed Kafka record
 ARGV     ids of the entries that were published
 Returns: the number of entries left (0 = the outbox is gone; Redis drops an empty hash)

@@ -1,5 +1,5 @@
 // MAX_CONCURRENT_WORKFLOWS: a set of admitted executions and a FIFO of parked starts, changed atomically.
-export const ADMIT_LUA = `--[[ admit.lua: admit a start, or park it behind the ones already waiting.
+export const ADMIT_LUA = `--[[ percolatorAdmit (src/state/lua/admission.ts): admit a start, or park it behind the ones already waiting.
 KEYS[1]  <prefix>:admission:{a}:inflight  set of admitted execution ids
 KEYS[2]  <prefix>:admission:{a}:queue     list of parked execution ids, oldest first
 KEYS[3]  <prefix>:admission:{a}:parked    hash: execution id -> the start record to re-inject
@@ -18,8 +18,8 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 return 0
 `;
 
-export const RELEASE_LUA = `--[[ release.lua: free slots and admit parked starts in order while there is room.
-KEYS     as admit.lua
+export const RELEASE_LUA = `--[[ percolatorRelease (src/state/lua/admission.ts): free slots and admit parked starts in order while there is room.
+KEYS     as in percolatorAdmit
 ARGV[1]  the limit   ARGV[2..]  execution ids whose slots are freed (none: only fill free room)
 Returns: a flat list id1, record1, id2, record2, ... of newly admitted starts to re-inject. Their records stay
          parked until the start is applied (forget), so a crash before re-injection loses nothing.
@@ -39,8 +39,8 @@ end
 return admitted
 `;
 
-export const WITHDRAW_LUA = `--[[ withdraw.lua: take back a start that has not begun running (cancelled while it waited).
-KEYS     as admit.lua
+export const WITHDRAW_LUA = `--[[ percolatorWithdraw (src/state/lua/admission.ts): take back a start that has not begun running (cancelled while it waited).
+KEYS     as in percolatorAdmit
 ARGV[1]  execution id
 Returns: the parked start record, or nil when none is parked. The start leaves the queue (and gives up its slot
          if it was admitted but not yet re-injected); its record stays until the caller has recorded the

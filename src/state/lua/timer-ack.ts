@@ -1,5 +1,5 @@
 // Forgets delivered timers: only ones that are in flight, so a late ack cannot drop a fresh schedule.
-export const TIMER_ACK_LUA = `--[[ timer-ack.lua: forget timers that were delivered.
+export const TIMER_ACK_LUA = `--[[ percolatorTimerAck (src/state/lua/timer-ack.ts): forget timers that were delivered.
 KEYS[1]  <prefix>:timers:{<shard>}           zset: timer id scored by due time (ms)
 KEYS[2]  <prefix>:timers:{<shard>}:inflight  zset: timer id scored by lease end (ms)
 KEYS[3]  <prefix>:timers:{<shard>}:data      hash: timer id -> record

@@ -1,5 +1,5 @@
 // Hands out due timers of one shard under a lease; the only place a timer moves from due to in flight.
-export const TIMER_CLAIM_LUA = `--[[ timer-claim.lua: claim due timers of one shard under a lease.
+export const TIMER_CLAIM_LUA = `--[[ percolatorTimerClaim (src/state/lua/timer-claim.ts): claim due timers of one shard under a lease.
 KEYS[1]  <prefix>:timers:{<shard>}           zset: timer id scored by due time (ms)
 KEYS[2]  <prefix>:timers:{<shard>}:inflight  zset: timer id scored by lease end (ms)
 KEYS[3]  <prefix>:timers:{<shard>}:data      hash: timer id -> "<deliveries>\\n<dueAt>\\n<executionId>\\n<payload>"

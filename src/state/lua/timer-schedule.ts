@@ -1,5 +1,5 @@
 // Adds timers to one shard; a timer id that is already scheduled or in flight keeps its first schedule.
-export const TIMER_SCHEDULE_LUA = `--[[ timer-schedule.lua: add timers to one shard, idempotently.
+export const TIMER_SCHEDULE_LUA = `--[[ percolatorTimerSchedule (src/state/lua/timer-schedule.ts): add timers to one shard, idempotently.
 KEYS[1]  <prefix>:timers:{<shard>}           zset: timer id scored by due time (ms)
 KEYS[2]  <prefix>:timers:{<shard>}:inflight  zset: timer id scored by lease end (ms)
 KEYS[3]  <prefix>:timers:{<shard>}:data      hash: timer id -> "<deliveries>\\n<dueAt>\\n<executionId>\\n<payload>"

@@ -1,5 +1,5 @@
 // The one atomic step of one execution (DESIGN §2): fencing, duplicate-input refusal, new state, outbox.
-export const TRANSITION_LUA = `--[[ transition.lua: one atomic step of one execution.
+export const TRANSITION_LUA = `--[[ percolatorTransition (src/state/lua/transition.ts): one atomic step of one execution.
 KEYS[1]   <prefix>:{<executionId>}:state   hash: v = version, s = state, i = digests of recent inputs
 KEYS[2]   <prefix>:{<executionId>}:outbox  hash: "<version>-<n>" -> framed Kafka record
 ARGV[1]   the version the caller loaded; 0 = a new execution
