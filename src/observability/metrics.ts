@@ -132,8 +132,13 @@ export class Metrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true)
+    if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'percolator_' });
+      // prom-client's `*_total` variants of these are gauges, which a `_total` name must not be (promtool says
+      // so). The per-type gauges without the suffix carry the same numbers: sum them for a total.
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+        this.registry.removeSingleMetric(`percolator_nodejs_${name}`);
+    }
   }
 
   /** Times an async call into a histogram with the given labels. */
