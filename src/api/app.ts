@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import { Router } from '@koa/router';
 import type { Logger } from '../observability/logger.js';
+import { withSpan } from '../observability/tracing.js';
 import { authorize, type AuthSettings } from './auth/authenticate.js';
 import { requirementOf } from './auth/permissions.js';
 import { readBody } from './body.js';
@@ -60,6 +61,13 @@ export function createApp(options: AppOptions): Koa<RouteState> {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const openApi = buildOpenApi([...routes, openApiRoute(() => openApi)]);
 
+  // One span per request, child of the caller's traceparent; what the request starts joins its trace.
+  app.use((ctx, next) =>
+    withSpan(`${ctx.method} ${ctx.path}`, { parent: ctx.get('traceparent'), kind: 'server' }, async (set) => {
+      await next();
+      set({ 'http.request.method': ctx.method, 'http.response.status_code': ctx.status });
+    }),
+  );
   app.use(problemMiddleware(options.logger));
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -3,7 +3,15 @@
 // when OTEL_EXPORTER_OTLP_ENDPOINT is configured. The traceparent helpers work without the SDK, so ids flow
 // (and show up in logs) whether or not anything exports spans.
 import { randomBytes } from 'node:crypto';
-import { trace, TraceFlags } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+} from '@opentelemetry/api';
 
 /** The parts of a `traceparent` header (https://www.w3.org/TR/trace-context/#traceparent-header). */
 export interface TraceContext {
@@ -87,6 +95,79 @@ export function activeTraceparent(): string | undefined {
     spanId: context.spanId,
     flags: context.traceFlags & TraceFlags.SAMPLED,
   });
+}
+
+const TRACER_NAME = 'percolator';
+
+/** A context whose parent is the span a `traceparent` names (a new trace when it is absent or invalid). */
+function parentContext(traceparent: string | null | undefined): Context {
+  const parent = parseTraceparent(traceparent);
+  if (!parent) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.flags & SAMPLED,
+    isRemote: true,
+  });
+}
+
+export interface SpanOptions {
+  /** The `traceparent` this work was caused by: an HTTP header, a record's trace context. */
+  parent?: string | null;
+  attributes?: Attributes;
+  kind?: 'server' | 'consumer' | 'producer' | 'internal';
+}
+
+const KINDS = {
+  server: SpanKind.SERVER,
+  consumer: SpanKind.CONSUMER,
+  producer: SpanKind.PRODUCER,
+  internal: SpanKind.INTERNAL,
+} as const;
+
+/**
+ * Runs `work` inside a span that is active for its whole async extent (activeTraceparent() names it), ended
+ * when the work settles and marked as an error when it throws. Without the SDK this costs next to nothing.
+ */
+export async function withSpan<T>(
+  name: string,
+  options: SpanOptions,
+  work: (setAttributes: (attributes: Attributes) => void) => Promise<T>,
+): Promise<T> {
+  const tracer = trace.getTracer(TRACER_NAME);
+  return tracer.startActiveSpan(
+    name,
+    {
+      kind: KINDS[options.kind ?? 'internal'],
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+    },
+    parentContext(options.parent),
+    async (span) => {
+      try {
+        return await work((attributes) => span.setAttributes(attributes));
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** Records a span for something that already happened (or happens at once), e.g. a command being dispatched. */
+export function recordSpan(name: string, options: SpanOptions & { startTimeMs?: number }): void {
+  const span = trace.getTracer(TRACER_NAME).startSpan(
+    name,
+    {
+      kind: KINDS[options.kind ?? 'internal'],
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      ...(options.startTimeMs !== undefined ? { startTime: options.startTimeMs } : {}),
+    },
+    parentContext(options.parent),
+  );
+  span.end();
 }
 
 function randomId(bytes: number): string {

@@ -8,7 +8,7 @@ import type { EnvelopeCodec } from '../kafka/schemas.js';
 import type { TopicNames } from '../kafka/topic-specs.js';
 import type { OutboxRecord } from '../state/index.js';
 import { createHash } from 'node:crypto';
-import { formatTraceparent, parseTraceparent } from '../observability/tracing.js';
+import { formatTraceparent, parseTraceparent, recordSpan } from '../observability/tracing.js';
 import { WIRE_TIMER_KINDS } from './inputs.js';
 
 /** Pseudo-topics for side effects in Redis; '@' cannot occur in a Kafka topic name. */
@@ -150,6 +150,16 @@ export class EffectEncoder {
     switch (command.type) {
       case 'DispatchStep': {
         const traceContext = commandTrace(state, command.commandId);
+        recordSpan(`dispatch ${command.agentType}`, {
+          parent: state.traceparent,
+          kind: 'producer',
+          attributes: {
+            'percolator.execution_id': executionId,
+            'percolator.step_id': command.stepId,
+            'percolator.command_id': command.commandId,
+            'percolator.attempt': command.attempt,
+          },
+        });
         return [
           {
             topic: this.topics.agentCommands(command.agentType),

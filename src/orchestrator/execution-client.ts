@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { sendInBatches } from '../kafka/send-batches.js';
 import type { ExecutionTrigger } from '../kafka/envelopes.js';
-import { childTraceparent } from '../observability/tracing.js';
+import { activeTraceparent, childTraceparent } from '../observability/tracing.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import type { TopicNames } from '../kafka/topic-specs.js';
 
@@ -40,7 +40,9 @@ export class ExecutionClient {
   async start(requests: readonly StartRequest[]): Promise<string[]> {
     const now = Date.now();
     const ids = requests.map((request) => request.executionId ?? randomUUID());
-    const traceparents = requests.map((request) => childTraceparent(request.traceparent));
+    // Inside a traced API call, the execution continues the call's own span.
+    const active = activeTraceparent();
+    const traceparents = requests.map((request) => childTraceparent(active ?? request.traceparent));
     await sendInBatches(this.producer, [
       {
         topic: this.topics.executions,

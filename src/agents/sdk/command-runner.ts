@@ -8,6 +8,7 @@ import { CommandAborted, SDK_ERROR_CODES, toErrorRecord } from './agent-error.js
 import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';
 import type { ActionDefinition, AgentDefinition, HandlerContext } from './define-agent.js';
 import { LruCache } from './lru-cache.js';
+import { withSpan } from '../../observability/tracing.js';
 import { buildResult, outputToJson, TokenUsageTally, type CommandOutcome } from './result-builder.js';
 
 export type RunOutcome = { kind: 'result'; result: AgentResult; replay: boolean } | { kind: 'given-back' };
@@ -267,7 +268,20 @@ export class CommandRunner {
       traceContext: Object.freeze({ ...(command.trace_context ?? {}) }),
       reportTokenUsage: (usage) => tally.add(usage),
     };
-    const settled = (async () => action.handler(input, ctx))().then(
+    const settled = withSpan(
+      `agent ${this.agent.type}.${command.action}`,
+      {
+        parent: ctx.traceContext.traceparent,
+        kind: 'consumer',
+        attributes: {
+          'percolator.execution_id': command.execution_id,
+          'percolator.step_id': command.step_id,
+          'percolator.command_id': command.command_id,
+          'percolator.attempt': command.attempt,
+        },
+      },
+      async () => action.handler(input, ctx),
+    ).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
