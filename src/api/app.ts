@@ -61,12 +61,22 @@ export function createApp(options: AppOptions): Koa<RouteState> {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const openApi = buildOpenApi([...routes, openApiRoute(() => openApi)]);
 
-  // One span per request, child of the caller's traceparent; what the request starts joins its trace.
+  // One span per request, child of the caller's traceparent; what the request starts joins its trace. The span
+  // is named after the route template, not the path, so ids do not make every name unique.
   app.use((ctx, next) =>
-    withSpan(`${ctx.method} ${ctx.path}`, { parent: ctx.get('traceparent'), kind: 'server' }, async (set) => {
-      await next();
-      set({ 'http.request.method': ctx.method, 'http.response.status_code': ctx.status });
-    }),
+    withSpan(
+      `${ctx.method} ${ctx.path}`,
+      { parent: ctx.get('traceparent'), kind: 'server' },
+      async (span) => {
+        try {
+          await next();
+        } finally {
+          const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+          span.updateName(`${ctx.method} ${typeof route === 'string' ? route : 'unmatched'}`);
+          span.setAttributes({ 'http.request.method': ctx.method, 'http.response.status_code': ctx.status });
+        }
+      },
+    ),
   );
   app.use(problemMiddleware(options.logger));
   app.use(async (ctx, next) => {

@@ -132,7 +132,7 @@ const KINDS = {
 export async function withSpan<T>(
   name: string,
   options: SpanOptions,
-  work: (setAttributes: (attributes: Attributes) => void) => Promise<T>,
+  work: (span: { setAttributes(attributes: Attributes): void; updateName(name: string): void }) => Promise<T>,
 ): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
   return tracer.startActiveSpan(
@@ -144,7 +144,10 @@ export async function withSpan<T>(
     parentContext(options.parent),
     async (span) => {
       try {
-        return await work((attributes) => span.setAttributes(attributes));
+        return await work({
+          setAttributes: (attributes) => void span.setAttributes(attributes),
+          updateName: (updated) => void span.updateName(updated),
+        });
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
