@@ -9,6 +9,7 @@ import type { AuthSettings } from './api/auth/authenticate.js';
 import { createTokenVerifier } from './api/auth/tokens.js';
 import { consumerLag } from './api/consumer-lag.js';
 import { LiveUpdates } from './api/live-updates.js';
+import { ConsumerBoard } from './kafka/consumer-runner.js';
 import type { PercolatorConfig } from './config/config.js';
 import { AvroCodec } from './kafka/avro-codec.js';
 import { createKafka } from './kafka/client.js';
@@ -48,6 +49,8 @@ export async function startEngine(
   const stops: (() => Promise<void>)[] = [];
   // One set of metrics per process, whatever roles it runs, served at /metrics.
   const metrics = new Metrics();
+  // Every consumer of the process, for /ready (joined) and the crash counter.
+  const consumers = new ConsumerBoard({ onCrash: (group) => metrics.consumerCrashes.inc({ group }) });
 
   await migrate({ databaseUrl: config.databaseUrl, logger });
   const admin = kafka.admin();
@@ -68,11 +71,13 @@ export async function startEngine(
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
       metrics,
     });
+    consumers.watch(...orchestrator.consumerRunners());
     await orchestrator.start();
     stops.push(() => orchestrator.stop());
   }
   if (role === 'all' || role === 'history') {
     const sink = new HistorySink({ kafka, codec, pool, topicPrefix: config.topicPrefix, logger });
+    consumers.watch(...sink.consumerRunners());
     await sink.start();
     const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
     stops.push(async () => {
@@ -82,7 +87,9 @@ export async function startEngine(
     logger.info('history sink consuming lifecycle events');
   }
   if (role === 'all' || role === 'scheduler' || role === 'triggers') {
-    stops.push(await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics }));
+    stops.push(
+      await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics, consumers }),
+    );
   }
   if (role === 'all' || role === 'api') {
     const auth = authSettings(config, pool, logger);
@@ -91,6 +98,7 @@ export async function startEngine(
     stops.push(() => producer.disconnect());
     const topics = topicNames(config.topicPrefix);
     const agents = await startAgentRegistry({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+    consumers.watch(agents.runner);
     const stopAgentGauge = publishAgentsOnline(agents.registry, metrics);
     stops.push(async () => {
       stopAgentGauge();
@@ -98,7 +106,7 @@ export async function startEngine(
     });
     const app = createApp({
       logger,
-      readiness: readinessChecks(config),
+      readiness: [...readinessChecks(config), consumers.readinessCheck()],
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
       metrics: metrics.registry,
@@ -123,6 +131,7 @@ export async function startEngine(
     const server = await listen(app.callback(), config.port);
     const live = new LiveUpdates({ server, kafka, codec, topicPrefix: config.topicPrefix, auth, logger });
     await live.start();
+    consumers.watch(...live.consumerRunners());
     logger.info({ port: config.port, auth: config.authMode }, 'API listening');
     stops.push(async () => {
       await live.stop();
@@ -132,7 +141,11 @@ export async function startEngine(
 
   if (role !== 'all' && role !== 'api') {
     // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
-    const app = createApp({ logger, readiness: readinessChecks(config), metrics: metrics.registry });
+    const app = createApp({
+      logger,
+      readiness: [...readinessChecks(config), consumers.readinessCheck()],
+      metrics: metrics.registry,
+    });
     const server = await listen(app.callback(), config.port);
     logger.info({ port: config.port }, 'probes and /metrics listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -158,6 +171,7 @@ async function startTriggerRoles(
     config: PercolatorConfig;
     logger: Logger;
     metrics: Metrics;
+    consumers: ConsumerBoard;
   },
 ): Promise<() => Promise<void>> {
   const { kafka, redis, pool, codec, config, logger } = deps;
@@ -190,6 +204,7 @@ async function startTriggerRoles(
       logger,
       topicPrefix: config.topicPrefix,
     });
+    deps.consumers.watch(...triggers.consumerRunners());
     await triggers.start();
     stops.push(() => triggers.stop());
   }

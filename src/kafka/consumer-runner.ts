@@ -23,6 +23,8 @@ export interface RunnerBatch {
   partition: number;
   /** In offset order; a subset of the fetched batch when the runner isolates a bad record. */
   messages: readonly KafkaMessage[];
+  /** The offset up to which this batch covers the partition (past compaction gaps and control records). */
+  lastOffset(): string;
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or lost the partition: stop early, nothing is committed. */
   isActive(): boolean;
@@ -45,7 +47,8 @@ export interface ConsumerRunnerOptions {
   kafka: Kafka;
   /** The kafkajs consumer config; the runner builds a new consumer from it after each fatal crash. */
   consumer: ConsumerConfig;
-  topics: readonly string[];
+  /** Topics to read; one given as an object overrides `fromBeginning` for itself. */
+  topics: readonly TopicSubscription[];
   /** Where a group without committed offsets starts. Default true: a new deployment loses nothing. */
   fromBeginning?: boolean;
   handler: BatchHandler;
@@ -65,6 +68,8 @@ export interface ConsumerRunnerOptions {
   /** Crashes are counted over this window for health. Default 5 minutes. */
   crashWindowMs?: number;
 }
+
+export type TopicSubscription = string | { topic: string; fromBeginning: boolean };
 
 export type ConsumerState = 'starting' | 'joined' | 'crashed' | 'stopped';
 
@@ -93,7 +98,7 @@ export class ConsumerRunner {
   private wanted = false;
   private restartTimer?: NodeJS.Timeout;
   private generation = 0;
-  private topics: readonly string[];
+  private topics: readonly TopicSubscription[];
   private readonly crashListeners = new Set<CrashListener>();
   private readonly joinWaiters = new Set<() => void>();
   readonly group: string;
@@ -121,7 +126,7 @@ export class ConsumerRunner {
   }
 
   /** Reads another set of topics: the running consumer is replaced (committed offsets carry over). */
-  async resubscribe(topics: readonly string[]): Promise<void> {
+  async resubscribe(topics: readonly TopicSubscription[]): Promise<void> {
     this.topics = topics;
     if (!this.wanted) return;
     await this.stop();
@@ -196,10 +201,12 @@ export class ConsumerRunner {
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({
-        topics: [...this.topics],
-        fromBeginning: this.options.fromBeginning ?? true,
-      });
+      const fromBeginning = this.options.fromBeginning ?? true;
+      const plain = this.topics.filter((entry): entry is string => typeof entry === 'string');
+      if (plain.length > 0) await consumer.subscribe({ topics: plain, fromBeginning });
+      for (const entry of this.topics) {
+        if (typeof entry !== 'string') await consumer.subscribe(entry);
+      }
       await consumer.run({
         autoCommit: this.options.autoCommit ?? true,
         eachBatchAutoResolve: false,
@@ -251,7 +258,11 @@ export class ConsumerRunner {
     if (!isActive() || batch.messages.length === 0) return;
     const base = { topic: batch.topic, partition: batch.partition, heartbeat, isActive };
     const rejected: Rejection[] = [];
-    const whole = await this.attempt({ ...base, messages: batch.messages });
+    const whole = await this.attempt({
+      ...base,
+      messages: batch.messages,
+      lastOffset: () => batch.lastOffset(),
+    });
     if (whole === 'inactive') return;
     if (whole.ok) {
       rejected.push(...whole.rejected);
@@ -259,7 +270,7 @@ export class ConsumerRunner {
       // Something in the batch is bad: find it by handling the records one at a time, in order. Handlers are
       // idempotent per record (the engine's inputs carry deterministic ids), so redoing the good ones is safe.
       for (const message of batch.messages) {
-        const single = await this.attempt({ ...base, messages: [message] });
+        const single = await this.attempt({ ...base, messages: [message], lastOffset: () => message.offset });
         if (single === 'inactive') return;
         if (single.ok) rejected.push(...single.rejected);
         else rejected.push({ message, ...badRecord(single.error) });
