@@ -19,6 +19,7 @@ import type { WorkflowRepository } from '../store/workflow-repository.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { EffectEncoder } from './effects.js';
 import { toOrchestratorInput, type OrchestratorInput } from './inputs.js';
+import { KnownTopics } from './known-topics.js';
 import { OutboxPublisher } from './outbox-publisher.js';
 import { BatchProcessor, type Rejected } from './processor.js';
 import { WorkflowGraphs } from './workflow-graphs.js';
@@ -89,6 +90,7 @@ export class Orchestrator {
       deadLetters: { producer: this.producer, codec: options.codec, topic: this.topics.deadLetters },
       onDeadLetter: (code) => this.metrics.deadLetters.inc({ reason: code, component: 'orchestrator' }),
     });
+    const knownTopics = new KnownTopics(this.admin);
     this.publisher = new OutboxPublisher({
       producer: this.producer,
       store: this.store,
@@ -105,6 +107,8 @@ export class Orchestrator {
       admission: this.admission,
       logger: options.logger,
       metrics: this.metrics,
+      missingTopics: (topics) => knownTopics.missing(topics),
+      agentTopic: (agentType) => this.topics.agentCommands(agentType),
       decodeStart: async (record) => {
         const input = toOrchestratorInput(await options.codec.decode(record), Date.now(), {
           topic: this.topics.executions,
