@@ -76,7 +76,10 @@ export async function startEngine(
     stops.push(() => orchestrator.stop());
   }
   if (role === 'all' || role === 'history') {
-    const sink = new HistorySink({ kafka, codec, pool, topicPrefix: config.topicPrefix, logger });
+    const sink = new HistorySink({
+      ...{ kafka, codec, pool, topicPrefix: config.topicPrefix, logger },
+      onDeadLetter: (code) => metrics.deadLetters.inc({ reason: code, component: 'history' }),
+    });
     consumers.watch(...sink.consumerRunners());
     await sink.start();
     const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
@@ -203,6 +206,7 @@ async function startTriggerRoles(
       client,
       logger,
       topicPrefix: config.topicPrefix,
+      onDeadLetter: (code) => deps.metrics.deadLetters.inc({ reason: code, component: 'triggers' }),
     });
     deps.consumers.watch(...triggers.consumerRunners());
     await triggers.start();
