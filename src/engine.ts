@@ -13,6 +13,7 @@ import { Readiness } from './api/readiness.js';
 import { kafkaCheck, postgresCheck, redisCheck, registryCheck } from './clients/dependency-checks.js';
 import { createPgPool } from './clients/pg-pool.js';
 import { createRedisClient } from './clients/redis-client.js';
+import { ConsumerBoard } from './kafka/consumer-runner.js';
 import type { PercolatorConfig } from './config/config.js';
 import { AvroCodec } from './kafka/avro-codec.js';
 import { createKafka } from './kafka/client.js';
@@ -65,6 +66,9 @@ export async function startEngine(
   readiness.add(redisCheck(redis));
   readiness.add(postgresCheck(pool));
   stops.push(() => kafkaReadiness.close());
+  // Every consumer of the process, for /ready (joined) and the crash counter.
+  const consumers = new ConsumerBoard({ onCrash: (group) => metrics.consumerCrashes.inc({ group }) });
+  readiness.add(consumers.readinessCheck());
 
   await migrate({ databaseUrl: config.databaseUrl, logger });
   const admin = kafka.admin();
@@ -85,11 +89,16 @@ export async function startEngine(
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
       metrics,
     });
+    consumers.watch(...orchestrator.consumerRunners());
     await orchestrator.start();
     stops.push(() => orchestrator.stop());
   }
   if (role === 'all' || role === 'history') {
-    const sink = new HistorySink({ kafka, codec, pool, topicPrefix: config.topicPrefix, logger });
+    const sink = new HistorySink({
+      ...{ kafka, codec, pool, topicPrefix: config.topicPrefix, logger },
+      onDeadLetter: (code) => metrics.deadLetters.inc({ reason: code, component: 'history' }),
+    });
+    consumers.watch(...sink.consumerRunners());
     await sink.start();
     const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
     stops.push(async () => {
@@ -99,7 +108,9 @@ export async function startEngine(
     logger.info('history sink consuming lifecycle events');
   }
   if (role === 'all' || role === 'scheduler' || role === 'triggers') {
-    stops.push(await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics }));
+    stops.push(
+      await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics, consumers }),
+    );
   }
   if (role === 'all' || role === 'api') {
     const auth = authSettings(config, pool, logger);
@@ -108,6 +119,7 @@ export async function startEngine(
     stops.push(() => producer.disconnect());
     const topics = topicNames(config.topicPrefix);
     const agents = await startAgentRegistry({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+    consumers.watch(agents.runner);
     const stopAgentGauge = publishAgentsOnline(agents.registry, metrics);
     stops.push(async () => {
       stopAgentGauge();
@@ -140,6 +152,7 @@ export async function startEngine(
     const server = await listen(app.callback(), config.port);
     const live = new LiveUpdates({ server, kafka, codec, topicPrefix: config.topicPrefix, auth, logger });
     await live.start();
+    consumers.watch(...live.consumerRunners());
     logger.info({ port: config.port, auth: config.authMode }, 'API listening');
     stops.push(async () => {
       await live.stop();
@@ -176,6 +189,7 @@ async function startTriggerRoles(
     config: PercolatorConfig;
     logger: Logger;
     metrics: Metrics;
+    consumers: ConsumerBoard;
   },
 ): Promise<() => Promise<void>> {
   const { kafka, redis, pool, codec, config, logger } = deps;
@@ -207,7 +221,9 @@ async function startTriggerRoles(
       client,
       logger,
       topicPrefix: config.topicPrefix,
+      onDeadLetter: (code) => deps.metrics.deadLetters.inc({ reason: code, component: 'triggers' }),
     });
+    deps.consumers.watch(...triggers.consumerRunners());
     await triggers.start();
     stops.push(() => triggers.stop());
   }

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { ConsumerRunner, type RunnerBatch } from '../kafka/consumer-runner.js';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import { topicNames } from '../kafka/topic-specs.js';
@@ -30,7 +31,7 @@ interface Filter {
 export class LiveUpdates {
   private readonly sockets = new Map<WebSocket, Filter>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  private consumer?: Consumer;
+  private runner?: ConsumerRunner;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void this.upgrade(request, socket, head);
   };
@@ -40,53 +41,58 @@ export class LiveUpdates {
   /** Resolves once the consumer has joined its group, so events from then on reach the sockets. */
   async start(): Promise<void> {
     const { kafka, topicPrefix } = this.options;
-    this.consumer = kafka.consumer({
-      groupId: `${topicPrefix}.api-live.${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-    });
-    const joined = new Promise<void>((resolve) => {
-      this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve());
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({
+    this.runner = new ConsumerRunner({
+      kafka,
+      consumer: { groupId: `${topicPrefix}.api-live.${randomUUID()}`, maxWaitTimeInMs: 100 },
       topics: [topicNames(topicPrefix).executionEvents],
+      // A group of its own per instance: live means from now on; history comes from REST.
       fromBeginning: false,
+      handler: (batch) => this.fanOut(batch),
+      logger: this.options.logger,
+      component: 'live-updates',
     });
-    await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        if (this.sockets.size === 0) return;
-        const decoded = await this.options.codec.decode(message.value).catch(() => undefined);
-        if (decoded?.name !== 'ExecutionEvent') return;
-        const event = decoded.value;
-        const text = JSON.stringify({
-          event_id: event.event_id,
-          execution_id: event.execution_id,
-          workflow: event.workflow_name,
-          workflow_version: event.workflow_version,
-          seq: event.seq,
-          type: event.type,
-          step_id: event.step_id ?? null,
-          attempt: event.attempt ?? null,
-          status: event.status.toLowerCase(),
-          data: safeParse(event.data_json),
-          timestamp: new Date(event.timestamp).toISOString(),
-        });
-        for (const [socket, filter] of this.sockets) {
-          if (filter.executionId !== undefined && filter.executionId !== event.execution_id) continue;
-          if (filter.workflow !== undefined && filter.workflow !== event.workflow_name) continue;
-          if (socket.readyState === WebSocket.OPEN) socket.send(text);
-        }
-      },
-    });
+    await this.runner.start();
     this.options.server.on('upgrade', this.onUpgrade);
-    await joined;
+    await this.runner.joined();
+  }
+
+  /** The consumer feeding the sockets, for the process's health board. */
+  consumerRunners(): ConsumerRunner[] {
+    return this.runner ? [this.runner] : [];
+  }
+
+  private async fanOut(batch: RunnerBatch): Promise<void> {
+    for (const message of batch.messages) {
+      if (this.sockets.size === 0) return;
+      const decoded = await this.options.codec.decode(message.value).catch(() => undefined);
+      if (decoded?.name !== 'ExecutionEvent') continue;
+      const event = decoded.value;
+      const text = JSON.stringify({
+        event_id: event.event_id,
+        execution_id: event.execution_id,
+        workflow: event.workflow_name,
+        workflow_version: event.workflow_version,
+        seq: event.seq,
+        type: event.type,
+        step_id: event.step_id ?? null,
+        attempt: event.attempt ?? null,
+        status: event.status.toLowerCase(),
+        data: safeParse(event.data_json),
+        timestamp: new Date(event.timestamp).toISOString(),
+      });
+      for (const [socket, filter] of this.sockets) {
+        if (filter.executionId !== undefined && filter.executionId !== event.execution_id) continue;
+        if (filter.workflow !== undefined && filter.workflow !== event.workflow_name) continue;
+        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.options.server.off('upgrade', this.onUpgrade);
     for (const socket of this.sockets.keys()) socket.close(1001, 'server stopping');
     this.wss.close();
-    await this.consumer?.disconnect();
+    await this.runner?.stop();
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -89,6 +89,12 @@ export class Metrics {
     labelNames: ['reason', 'component'] as const,
     registers: [this.registry],
   });
+  readonly consumerCrashes = new Counter({
+    name: 'percolator_consumer_crashes_total',
+    help: 'Crashes of a Kafka consumer (each is restarted by the consumer runner), by consumer group',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
   readonly executionsInFlight = new Gauge({
     name: 'percolator_executions_in_flight',
     help: 'Executions holding an admission slot',

@@ -2,7 +2,24 @@
 // input id that lets the state store refuse a duplicate. Anything that cannot become an input is poison.
 import type { RouterInput, StepError, TimerKind } from '../core/model.js';
 import type { Json } from '../core/graph.js';
-import type { DecodedEnvelope, StartExecution, TimerKind as WireTimerKind } from '../kafka/envelopes.js';
+import type {
+  AgentResult,
+  DecodedEnvelope,
+  Signal,
+  StartExecution,
+  TimerFired,
+  TimerKind as WireTimerKind,
+} from '../kafka/envelopes.js';
+import {
+  checkAttempt,
+  checkId,
+  checkJsonField,
+  checkText,
+  checkWorkflowId,
+  firstPoison,
+  MAX_ERROR_MESSAGE_LENGTH,
+  type Poison,
+} from './record-checks.js';
 
 export interface RecordSource {
   topic: string;
@@ -45,6 +62,10 @@ function parseJson(
   field: string,
 ): { value: Json } | { poison: { code: string; message: string } } {
   if (text === null || text === undefined || text === '') return { value: null };
+  // Within the payload limits before parsing: nothing after this may meet a document deep enough to overflow
+  // the stack of JSON.stringify, JSONata or Postgres.
+  const tooLarge = checkJsonField(text, field);
+  if (tooLarge) return { poison: tooLarge };
   try {
     return { value: JSON.parse(text) as Json };
   } catch (error) {
@@ -52,9 +73,54 @@ function parseJson(
   }
 }
 
+function checkStart(value: StartExecution): Poison | undefined {
+  return firstPoison(
+    checkId(value.execution_id, 'execution_id'),
+    checkWorkflowId(value.workflow_id),
+    checkText(value.workflow_name, 'workflow_name', { required: value.workflow_id === '' }),
+    checkAttempt(value.workflow_version, 'workflow_version'),
+    checkText(value.trigger.id, 'trigger.id'),
+    checkText(value.idempotency_key, 'idempotency_key'),
+    value.parent ? checkId(value.parent.execution_id, 'parent.execution_id') : undefined,
+    value.parent ? checkId(value.parent.step_id, 'parent.step_id') : undefined,
+    checkText(value.trace_context?.traceparent, 'trace_context.traceparent', { max: 256 }),
+  );
+}
+
+function checkResult(value: AgentResult): Poison | undefined {
+  return firstPoison(
+    checkId(value.execution_id, 'execution_id'),
+    checkId(value.command_id, 'command_id'),
+    checkId(value.step_id, 'step_id'),
+    checkAttempt(value.attempt, 'attempt'),
+    checkText(value.error?.code, 'error.code'),
+    checkText(value.error?.message, 'error.message', { max: MAX_ERROR_MESSAGE_LENGTH }),
+  );
+}
+
+function checkSignal(value: Signal): Poison | undefined {
+  return firstPoison(
+    checkId(value.event_id, 'event_id'),
+    checkText(value.event_type, 'event_type', { required: true }),
+    checkText(value.correlation_key, 'correlation_key'),
+    value.execution_id ? checkId(value.execution_id, 'execution_id') : undefined,
+  );
+}
+
+function checkTimer(value: TimerFired): Poison | undefined {
+  return firstPoison(
+    checkId(value.execution_id, 'execution_id'),
+    checkId(value.timer_id, 'timer_id'),
+    value.step_id ? checkId(value.step_id, 'step_id') : undefined,
+    checkAttempt(value.attempt, 'attempt'),
+  );
+}
+
 function startInput(
   value: StartExecution,
 ): Omit<OrchestratorInput, 'timestamp' | 'source'> | { poison: { code: string; message: string } } {
+  const invalid = checkStart(value);
+  if (invalid) return { poison: invalid };
   const input = parseJson(value.input_json, 'input_json');
   if ('poison' in input) return input;
   return {
@@ -93,15 +159,23 @@ export function toOrchestratorInput(
       const start = startInput(envelope.value);
       return 'poison' in start ? start : { ...start, ...base };
     }
-    case 'CancelExecution':
+    case 'CancelExecution': {
+      const invalid = firstPoison(
+        checkId(envelope.value.execution_id, 'execution_id'),
+        checkText(envelope.value.reason, 'reason', { max: MAX_ERROR_MESSAGE_LENGTH }),
+      );
+      if (invalid) return { poison: invalid };
       return {
         ...base,
         executionId: envelope.value.execution_id,
         inputId: 'cancel',
         input: { kind: 'cancel', reason: envelope.value.reason ?? 'cancelled on request' },
       };
+    }
     case 'AgentResult': {
       const result = envelope.value;
+      const invalid = checkResult(result);
+      if (invalid) return { poison: invalid };
       const output = parseJson(result.output_json, 'output_json');
       if ('poison' in output) return output;
       const error: StepError | undefined = result.error
@@ -138,6 +212,8 @@ export function toOrchestratorInput(
           },
         };
       }
+      const invalid = checkSignal(signal);
+      if (invalid) return { poison: invalid };
       const data = parseJson(signal.data_json, 'data_json');
       if ('poison' in data) return data;
       return {
@@ -155,6 +231,8 @@ export function toOrchestratorInput(
     }
     case 'TimerFired': {
       const timer = envelope.value;
+      const invalid = checkTimer(timer);
+      if (invalid) return { poison: invalid };
       return {
         ...base,
         executionId: timer.execution_id,

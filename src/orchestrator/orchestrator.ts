@@ -2,13 +2,14 @@
 // dead-letters what can never be processed, hands the rest to the BatchProcessor and commits only after the
 // batch's outboxes are published. Alongside: a timer pump that turns due Redis timers into TimerFired records,
 // and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { sendInBatches } from '../kafka/send-batches.js';
 import type { Redis } from 'ioredis';
-import { deadLetterMessages, type Rejection } from '../kafka/dead-letters.js';
+import type { Rejection } from '../kafka/dead-letters.js';
+import { ConsumerRunner, type RunnerBatch } from '../kafka/consumer-runner.js';
+import { isTransient } from '../kafka/error-classes.js';
 import type { DecodedEnvelope } from '../kafka/envelopes.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
-import { isRetriable } from '../errors.js';
 import { topicNames, type TopicNames } from '../kafka/topic-specs.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
@@ -18,6 +19,7 @@ import type { WorkflowRepository } from '../store/workflow-repository.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { EffectEncoder } from './effects.js';
 import { toOrchestratorInput, type OrchestratorInput } from './inputs.js';
+import { KnownTopics } from './known-topics.js';
 import { OutboxPublisher } from './outbox-publisher.js';
 import { BatchProcessor, type Rejected } from './processor.js';
 import { WorkflowGraphs } from './workflow-graphs.js';
@@ -49,7 +51,7 @@ export class Orchestrator {
   readonly metrics: Metrics;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly consumer: Consumer;
+  private readonly runner: ConsumerRunner;
   private readonly publisher: OutboxPublisher;
   private readonly processor: BatchProcessor;
   private readonly groupId: string;
@@ -70,13 +72,25 @@ export class Orchestrator {
     });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.admin = options.kafka.admin();
-    this.consumer = options.kafka.consumer({
-      groupId: this.groupId,
-      partitionAssigners: [coPartitionedAssigner],
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
+    this.runner = new ConsumerRunner({
+      kafka: options.kafka,
+      consumer: {
+        groupId: this.groupId,
+        partitionAssigners: [coPartitionedAssigner],
+        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: 1000,
+        maxWaitTimeInMs: 100,
+      },
+      topics: this.topics.orchestratorInputs,
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 4,
+      handler: (batch) => this.onBatch(batch),
+      logger: options.logger,
+      component: 'orchestrator',
+      deadLetters: { producer: this.producer, codec: options.codec, topic: this.topics.deadLetters },
+      onDeadLetter: (code) => this.metrics.deadLetters.inc({ reason: code, component: 'orchestrator' }),
     });
+    const knownTopics = new KnownTopics(this.admin);
     this.publisher = new OutboxPublisher({
       producer: this.producer,
       store: this.store,
@@ -93,6 +107,8 @@ export class Orchestrator {
       admission: this.admission,
       logger: options.logger,
       metrics: this.metrics,
+      missingTopics: (topics) => knownTopics.missing(topics),
+      agentTopic: (agentType) => this.topics.agentCommands(agentType),
       decodeStart: async (record) => {
         const input = toOrchestratorInput(await options.codec.decode(record), Date.now(), {
           topic: this.topics.executions,
@@ -105,14 +121,9 @@ export class Orchestrator {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.producer.connect(), this.consumer.connect(), this.admin.connect()]);
-    await this.consumer.subscribe({ topics: [...this.topics.orchestratorInputs], fromBeginning: true });
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
     this.running = true;
-    await this.consumer.run({
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.runner.start();
     this.loops.push(this.every(this.options.timerPollMs ?? 100, () => this.fireDueTimers()));
     this.loops.push(this.every(this.options.sweepIntervalMs ?? 5000, () => this.sweep()));
     this.loops.push(this.every(5000, () => this.refreshGauges()));
@@ -124,20 +135,23 @@ export class Orchestrator {
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.consumer.disconnect();
+    await this.runner.stop();
     await Promise.allSettled(this.loops);
     await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
     this.options.logger.info('orchestrator stopped');
   }
 
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+  /** The consumers this role runs, for the process's health board. */
+  consumerRunners(): ConsumerRunner[] {
+    return [this.runner];
+  }
+
+  /**
+   * One partition's records: decode and validate each (what fails is returned for dead-lettering), then the
+   * processor. An error thrown from here is either transient (the runner retries the batch) or marks a bad
+   * record (the runner finds it by re-running record by record and dead-letters it).
+   */
+  private async onBatch(batch: RunnerBatch): Promise<{ rejected: Rejection[] }> {
     this.metrics.batchSize.observe(batch.messages.length);
     const source = { topic: batch.topic, partition: batch.partition };
     const inputs: OrchestratorInput[] = [];
@@ -152,7 +166,7 @@ export class Orchestrator {
           return { message, envelope: await this.options.codec.decode(message.value) };
         } catch (error) {
           // Only a registry outage is worth a retry; garbage stays garbage.
-          if (isRetriable(error)) throw error;
+          if (isTransient(error)) throw error;
           const code = (error as { code?: string }).code ?? 'UNDECODABLE';
           return { message, error: { code, reason: (error as Error).message } };
         }
@@ -181,9 +195,7 @@ export class Orchestrator {
       const message = batch.messages.find((candidate) => candidate.offset === poison.input.source.offset);
       if (message) deadLetters.push({ message, code: poison.code, reason: poison.reason });
     }
-    if (deadLetters.length > 0) await this.deadLetter(batch.topic, batch.partition, deadLetters);
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
+    return { rejected: deadLetters };
   }
 
   private logRejected({ input, reason }: Rejected): void {
@@ -191,23 +203,6 @@ export class Orchestrator {
       { executionId: input.executionId, inputId: input.inputId, topic: input.source.topic, reason },
       'input rejected as stale',
     );
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    rejections: readonly Rejection[],
-  ): Promise<void> {
-    for (const { message, code, reason } of rejections) {
-      this.metrics.deadLetters.inc({ reason: code, component: 'orchestrator' });
-      this.options.logger.warn(
-        { topic, partition, offset: message.offset, code, reason },
-        'dead-lettered a record',
-      );
-    }
-    const source = { topic, partition, consumerGroup: this.groupId };
-    const messages = deadLetterMessages(this.options.codec, source, rejections);
-    await sendInBatches(this.producer, [{ topic: this.topics.deadLetters, messages }]);
   }
 
   /** Claims due timers and hands them to the consumer group as TimerFired records, keyed by execution. */

@@ -2,7 +2,7 @@
 // in one round trip, route every input, write all transitions in one pipeline (each one atomic, fenced by
 // version, refusing duplicate inputs), publish the outboxes, and only then let the caller commit offsets.
 import type { WorkflowGraph } from '../core/graph.js';
-import { TERMINAL_STATUSES, type ExecutionState } from '../core/model.js';
+import { TERMINAL_STATUSES, type Command, type ExecutionState } from '../core/model.js';
 import { route } from '../core/route.js';
 import { PercolatorError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -24,6 +24,10 @@ export interface ProcessorDeps {
   metrics: Metrics;
   /** Turns a parked start record back into an input (to cancel a start still waiting for admission). */
   decodeStart: (record: Buffer) => Promise<OrchestratorInput | undefined>;
+  /** The agent command topics among these that do not exist; absent: every topic is assumed to exist. */
+  missingTopics?: (topics: readonly string[]) => Promise<string[]>;
+  /** The commands topic of an agent type. */
+  agentTopic?: (agentType: string) => string;
 }
 
 export interface Rejected {
@@ -200,6 +204,66 @@ export class BatchProcessor {
     };
   }
 
+  /**
+   * Splits off the commands addressed to agent types whose commands topic does not exist: a dispatch becomes a
+   * non-retriable AGENT_TYPE_UNKNOWN result for its step, a cancel is dropped (nothing can be running there).
+   */
+  private async withoutUnknownAgents(
+    executionId: string,
+    commands: readonly Command[],
+  ): Promise<{
+    kept: Command[];
+    failed: Omit<OrchestratorInput, 'timestamp' | 'source'>[];
+  }> {
+    const { missingTopics, agentTopic } = this.deps;
+    const agentCommands = commands.filter(
+      (command) => command.type === 'DispatchStep' || command.type === 'CancelStep',
+    );
+    if (!missingTopics || !agentTopic || agentCommands.length === 0)
+      return { kept: [...commands], failed: [] };
+    const topics = [...new Set(agentCommands.map((command) => agentTopic(command.agentType)))];
+    const missing = new Set(await missingTopics(topics));
+    if (missing.size === 0) return { kept: [...commands], failed: [] };
+    const kept: Command[] = [];
+    const failed: Omit<OrchestratorInput, 'timestamp' | 'source'>[] = [];
+    for (const command of commands) {
+      if (command.type !== 'DispatchStep' && command.type !== 'CancelStep') {
+        kept.push(command);
+        continue;
+      }
+      const topic = agentTopic(command.agentType);
+      if (!missing.has(topic)) {
+        kept.push(command);
+        continue;
+      }
+      if (command.type === 'CancelStep') continue;
+      this.deps.logger.warn(
+        { commandId: command.commandId, agentType: command.agentType, topic },
+        'no commands topic for this agent type; failing the step',
+      );
+      failed.push({
+        executionId,
+        inputId: `result:${command.commandId}`,
+        input: {
+          kind: 'stepResult',
+          commandId: command.commandId,
+          stepId: command.stepId,
+          attempt: command.attempt,
+          status: 'failed',
+          output: null,
+          error: {
+            code: 'AGENT_TYPE_UNKNOWN',
+            message:
+              `no agent of type '${command.agentType}' exists: its commands topic ${topic} was never ` +
+              `created (is the agent type misspelt, or has no agent of this type ever started?)`,
+            retriable: false,
+          },
+        },
+      });
+    }
+    return { kept, failed };
+  }
+
   private async plan(
     executionId: string,
     inputs: readonly OrchestratorInput[],
@@ -212,7 +276,9 @@ export class BatchProcessor {
     let version = current?.version ?? 0;
     let graph: WorkflowGraph | undefined;
     const planned: PlannedTransition[] = [];
-    for (const received of inputs) {
+    const queue = [...inputs];
+    while (queue.length > 0) {
+      const received = queue.shift()!;
       const input = state === null ? ((await this.cancelledBeforeStart(received)) ?? received) : received;
       try {
         graph ??= state
@@ -252,16 +318,21 @@ export class BatchProcessor {
           slotsToFree.push(executionId);
         continue;
       }
+      const { kept, failed } = await this.withoutUnknownAgents(executionId, outcome.commands);
       const commands: OutboxRecord[] = this.deps.encoder.records({
         before: state,
         after: outcome.state,
         events: outcome.events,
-        commands: outcome.commands,
+        commands: kept,
         now: input.timestamp,
       });
+      // Each command for an agent type without a topic fails its step at once, as if the agent had answered.
+      queue.unshift(
+        ...failed.map((failure) => ({ ...failure, timestamp: input.timestamp, source: input.source })),
+      );
       planned.push({
         input,
-        decision: { graph, state: outcome.state, events: outcome.events, commands: outcome.commands },
+        decision: { graph, state: outcome.state, events: outcome.events, commands: kept },
         transition: {
           executionId,
           expectedVersion: version,

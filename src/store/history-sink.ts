@@ -1,7 +1,10 @@
 // The history role: reads the lifecycle events topic in its own consumer group and writes Postgres — one row per
 // event in execution_events and one summary row per execution in executions. Both writes are idempotent (a replayed
 // event changes nothing), and each batch costs two multi-row statements whatever its size.
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { ConsumerRunner, type RunnerBatch } from '../kafka/consumer-runner.js';
+import type { Rejection } from '../kafka/dead-letters.js';
+import { isTransient } from '../kafka/error-classes.js';
 import type pg from 'pg';
 import type { ExecutionEvent } from '../kafka/envelopes.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
@@ -16,6 +19,8 @@ export interface HistorySinkOptions {
   logger: Logger;
   /** Defaults to `<prefix>.history`. */
   groupId?: string;
+  /** Called for each dead-lettered record (metrics). */
+  onDeadLetter?: (code: string) => void;
 }
 
 const TERMINAL_EVENTS = new Set([
@@ -26,43 +31,62 @@ const TERMINAL_EVENTS = new Set([
 ]);
 
 export class HistorySink {
-  private consumer?: Consumer;
+  private readonly runner: ConsumerRunner;
+  private readonly producer: Producer;
 
-  constructor(private readonly options: HistorySinkOptions) {}
+  constructor(private readonly options: HistorySinkOptions) {
+    const { kafka, topicPrefix } = options;
+    const topics = topicNames(topicPrefix);
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.runner = new ConsumerRunner({
+      kafka,
+      consumer: { groupId: options.groupId ?? `${topicPrefix}.history`, maxWaitTimeInMs: 250 },
+      topics: [topics.executionEvents],
+      fromBeginning: true,
+      handler: (batch) => this.onBatch(batch),
+      logger: options.logger,
+      component: 'history',
+      deadLetters: { producer: this.producer, codec: options.codec, topic: topics.deadLetters },
+      ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
+    });
+  }
 
   async start(): Promise<void> {
-    const { kafka, topicPrefix } = this.options;
-    this.consumer = kafka.consumer({
-      groupId: this.options.groupId ?? `${topicPrefix}.history`,
-      maxWaitTimeInMs: 250,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topicNames(topicPrefix).executionEvents], fromBeginning: true });
-    await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    await this.producer.connect();
+    await this.runner.start();
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.runner.stop();
+    await this.producer.disconnect();
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || batch.messages.length === 0) return;
+  consumerRunners(): ConsumerRunner[] {
+    return [this.runner];
+  }
+
+  /** Decodes the batch (what does not decode is dead-lettered) and writes it; a row Postgres refuses marks a bad record. */
+  private async onBatch(batch: RunnerBatch): Promise<{ rejected: Rejection[] }> {
     const events: ExecutionEvent[] = [];
+    const rejected: Rejection[] = [];
     for (const message of batch.messages) {
       try {
         const decoded = await this.options.codec.decode(message.value);
         if (decoded.name === 'ExecutionEvent') events.push(decoded.value);
+        else
+          rejected.push({
+            message,
+            code: 'UNEXPECTED_RECORD',
+            reason: `${decoded.name} records do not belong on the lifecycle events topic`,
+          });
       } catch (error) {
-        // The orchestrator is the only producer; a record that does not decode is not history, so skip it.
-        this.options.logger.warn(
-          { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset },
-          'history sink skipped an undecodable record',
-        );
+        if (isTransient(error)) throw error;
+        const code = (error as { code?: string }).code ?? 'UNDECODABLE';
+        rejected.push({ message, code, reason: (error as Error).message });
       }
     }
     await writeHistory(this.options.pool, events);
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
+    return { rejected };
   }
 }
 

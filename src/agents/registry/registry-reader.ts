@@ -3,7 +3,9 @@
 // consumer group of its own that never commits, so every process that runs it sees everything and leaves
 // no offsets behind.
 import { randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import type { Kafka } from 'kafkajs';
+import { ConsumerRunner, type RunnerBatch } from '../../kafka/consumer-runner.js';
 import { withRetry } from '../../errors.js';
 import { AvroCodecError } from '../../kafka/avro-codec.js';
 import type { EnvelopeCodec } from '../../kafka/schemas.js';
@@ -26,6 +28,8 @@ export interface AgentRegistryReaderOptions extends AgentRegistryOptions {
 
 export interface RunningAgentRegistry {
   readonly registry: AgentRegistry;
+  /** The consumer feeding it, for the process's health board. */
+  readonly runner: ConsumerRunner;
   stop(): Promise<void>;
 }
 
@@ -37,11 +41,6 @@ export async function startAgentRegistry(options: AgentRegistryReaderOptions): P
   const registry = options.registry ?? new AgentRegistry(options);
   const topics = topicNames(options.topicPrefix);
   const logger = options.logger?.child({ component: 'agent-registry' });
-  const consumer: Consumer = options.kafka.consumer({
-    groupId: `${options.topicPrefix}.agent-registry.${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 500,
-  });
   const targets = await heartbeatEnds(options.kafka, topics.agentHeartbeats, logger);
   let caughtUp!: () => void;
   const ready = new Promise<void>((resolve) => (caughtUp = resolve));
@@ -52,7 +51,7 @@ export async function startAgentRegistry(options: AgentRegistryReaderOptions): P
   };
   if (targets.size === 0) caughtUp();
 
-  const eachBatch = async ({ batch }: EachBatchPayload) => {
+  const eachBatch = async (batch: RunnerBatch) => {
     for (const message of batch.messages) {
       if (batch.topic === topics.agentHeartbeats && message.value === null) {
         const [type, ...rest] = (message.key?.toString('utf8') ?? '').split('/');
@@ -73,11 +72,24 @@ export async function startAgentRegistry(options: AgentRegistryReaderOptions): P
     if (batch.topic === topics.agentHeartbeats) progress(batch.partition, BigInt(batch.lastOffset()) + 1n);
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.agentHeartbeats, fromBeginning: true });
-  if (options.readResults ?? true)
-    await consumer.subscribe({ topic: topics.agentResults, fromBeginning: false });
-  await consumer.run({ autoCommit: false, eachBatch });
+  // A group of its own that never commits: after a restart it reads the heartbeats again, which is harmless.
+  const runner = new ConsumerRunner({
+    kafka: options.kafka,
+    consumer: {
+      groupId: `${options.topicPrefix}.agent-registry.${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    },
+    topics: [
+      { topic: topics.agentHeartbeats, fromBeginning: true },
+      ...((options.readResults ?? true) ? [{ topic: topics.agentResults, fromBeginning: false }] : []),
+    ],
+    autoCommit: false,
+    handler: eachBatch,
+    logger: logger ?? pino({ level: 'silent' }),
+    component: 'agent-registry',
+  });
+  await runner.start();
 
   const timeoutMs = options.catchUpTimeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
@@ -90,7 +102,8 @@ export async function startAgentRegistry(options: AgentRegistryReaderOptions): P
 
   return {
     registry,
-    stop: () => consumer.disconnect(),
+    runner,
+    stop: () => runner.stop(),
   };
 }
 

@@ -11,6 +11,7 @@ import type { IHeaders } from 'kafkajs';
 import { AvroCodecError, type AvroCodec } from '../../kafka/avro-codec.js';
 import type { EnvelopeCodec } from '../../kafka/schemas.js';
 import { isRetriable } from '../../errors.js';
+import { checkJsonText } from '../../payload/limits.js';
 
 /** A CloudEvent in its JSON shape: context attributes (incl. extensions) at the top, the payload in `data`. */
 export interface CloudEvent {
@@ -47,7 +48,8 @@ export type InvalidEventCode =
   | 'EVENT_INVALID_JSON'
   | 'EVENT_INVALID_ATTRIBUTE'
   | 'EVENT_INVALID_AVRO'
-  | 'EVENT_UNSUPPORTED_CONTENT';
+  | 'EVENT_UNSUPPORTED_CONTENT'
+  | 'EVENT_PAYLOAD_LIMIT';
 
 const STRUCTURED_CONTENT_TYPE = /^application\/cloudevents(\+json)?\s*(;|$)/i;
 const JSON_CONTENT_TYPE = /^(application\/([\w.+-]*\+)?json|text\/json)\s*(;|$)/i;
@@ -106,7 +108,7 @@ async function signalEnvelope(value: Buffer, envelopes: EnvelopeCodec): Promise<
   if (decoded.name !== 'Signal') return undefined;
   const signal = decoded.value;
   const data = parseJson(Buffer.from(signal.data_json, 'utf8'));
-  if (!data.ok) return { ok: false, code: 'EVENT_INVALID_JSON', reason: `Signal data_json: ${data.reason}` };
+  if (!data.ok) return { ok: false, code: data.code, reason: `Signal data_json: ${data.reason}` };
   const event: Record<string, unknown> = {
     specversion: '1.0',
     type: signal.event_type,
@@ -123,7 +125,7 @@ async function signalEnvelope(value: Buffer, envelopes: EnvelopeCodec): Promise<
 function structured(value: Buffer | null): ParsedEvent {
   if (!value) return { ok: false, code: 'EVENT_NO_TYPE', reason: 'structured event with an empty value' };
   const body = parseJson(value);
-  if (!body.ok) return { ok: false, code: 'EVENT_INVALID_JSON', reason: `structured event: ${body.reason}` };
+  if (!body.ok) return { ok: false, code: body.code, reason: `structured event: ${body.reason}` };
   if (!isObject(body.value)) {
     return { ok: false, code: 'EVENT_INVALID_JSON', reason: 'structured event is not a JSON object' };
   }
@@ -216,7 +218,7 @@ async function binaryData(
   const parsed = parseJson(value);
   return parsed.ok
     ? { ok: true, value: parsed.value }
-    : { ok: false, code: 'EVENT_INVALID_JSON', reason: `event data: ${parsed.reason}` };
+    : { ok: false, code: parsed.code, reason: `event data: ${parsed.reason}` };
 }
 
 function checkAttributes(
@@ -243,11 +245,17 @@ function decodeBase64Data(base64: string, contentType: unknown): unknown {
   return base64;
 }
 
-function parseJson(value: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
+function parseJson(
+  value: Buffer,
+): { ok: true; value: unknown } | { ok: false; code: InvalidEventCode; reason: string } {
+  const text = value.toString('utf8');
+  // The engine's payload limits, before parsing: nothing downstream may see a document that could overflow it.
+  const violation = checkJsonText(text, 'the event');
+  if (violation) return { ok: false, code: 'EVENT_PAYLOAD_LIMIT', reason: violation.message };
   try {
-    return { ok: true, value: JSON.parse(value.toString('utf8')) as unknown };
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    return { ok: false, reason: `not JSON (${(error as Error).message})` };
+    return { ok: false, code: 'EVENT_INVALID_JSON', reason: `not JSON (${(error as Error).message})` };
   }
 }
 

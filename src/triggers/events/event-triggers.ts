@@ -4,10 +4,11 @@
 // every execution waiting for the event (wait_for_event, found in the wait index) gets a signal. Ids are
 // derived from the event's identity, so a redelivered or republished event starts and resumes nothing twice.
 // Records that are not events are dead-lettered with their source position; the consumer goes on.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { sendInBatches } from '../../kafka/send-batches.js';
+import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { deadLetterMessages, type Rejection } from '../../kafka/dead-letters.js';
+import { ConsumerRunner, type RunnerBatch } from '../../kafka/consumer-runner.js';
+import type { Rejection } from '../../kafka/dead-letters.js';
+import { checkJsonValue } from '../../payload/limits.js';
 import type { CompiledTrigger } from '../../definition/index.js';
 import { buildEventScope, evaluateCondition, evaluateExpression } from '../../expression/index.js';
 import type { AvroCodec } from '../../kafka/avro-codec.js';
@@ -40,10 +41,15 @@ export interface EventTriggersOptions {
   topicPrefix: string;
   /** Prefix of Redis keys (the wait index); defaults to the topic prefix. */
   keyPrefix?: string;
-  /** How often the triggers are reloaded from Postgres (`reload()` does it at once). */
+  /** How often the triggers are reloaded from Postgres and missing topics looked for (`reload()` does it at once). */
   reloadIntervalMs?: number;
-  /** Where a new group starts on a partition without committed offsets: the newest record by default. */
+  /**
+   * Where the group starts on a partition without committed offsets (a new deployment, or a trigger topic
+   * added later): the oldest record by default, so an event sent before the group joined is not lost.
+   */
   fromBeginning?: boolean;
+  /** Called for each dead-lettered record (metrics). */
+  onDeadLetter?: (code: string) => void;
 }
 
 export interface EventTriggerStats {
@@ -81,10 +87,12 @@ export class EventTriggers {
   private readonly deadLetterTopic: string;
   private readonly waits: WaitIndex;
   private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly runner: ConsumerRunner;
   /** topic → event type → triggers. */
   private routes = new Map<string, Map<string, Route[]>>();
-  private consumer?: Consumer;
   private subscribed: string[] = [];
+  private consuming = false;
   private reloadTimer?: NodeJS.Timeout;
   private serial: Promise<void> = Promise.resolve();
   private running = false;
@@ -96,6 +104,32 @@ export class EventTriggers {
     this.deadLetterTopic = topics.deadLetters;
     this.waits = new WaitIndex(options.redis, options.keyPrefix ?? options.topicPrefix);
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.admin = options.kafka.admin();
+    this.runner = new ConsumerRunner({
+      kafka: options.kafka,
+      consumer: {
+        groupId: this.groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1000,
+        maxWaitTimeInMs: 100,
+      },
+      topics: [],
+      fromBeginning: options.fromBeginning ?? true,
+      partitionsConsumedConcurrently: 4,
+      handler: (batch) => this.onBatch(batch),
+      logger: options.logger,
+      component: 'event-triggers',
+      deadLetters: { producer: this.producer, codec: options.codec, topic: this.deadLetterTopic },
+      onDeadLetter: (code) => {
+        this.stats.invalid++;
+        options.onDeadLetter?.(code);
+      },
+    });
+  }
+
+  /** The consumer this role runs, for the process's health board. */
+  consumerRunners(): ConsumerRunner[] {
+    return [this.runner];
   }
 
   /** The topics the consumer reads now. */
@@ -104,10 +138,10 @@ export class EventTriggers {
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
     this.running = true;
     await this.reload();
-    const interval = this.options.reloadIntervalMs ?? 30_000;
+    const interval = this.options.reloadIntervalMs ?? 5000;
     this.reloadTimer = setInterval(() => {
       this.reload().catch((error: unknown) =>
         this.options.logger.error({ err: error }, 'reloading event triggers failed'),
@@ -121,10 +155,10 @@ export class EventTriggers {
     this.running = false;
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     await this.exclusive(async () => {
-      await this.consumer?.disconnect();
-      this.consumer = undefined;
+      await this.runner.stop();
+      this.consuming = false;
     });
-    await this.producer.disconnect();
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
     this.options.logger.info({ group: this.groupId }, 'event triggers stopped');
   }
 
@@ -151,77 +185,46 @@ export class EventTriggers {
       }
       this.routes = routes;
       const topics = await this.existingTopics([this.defaultTopic, ...routes.keys()]);
-      if (this.consumer && sameSet(topics, this.subscribed)) return;
+      if (this.consuming && sameSet(topics, this.subscribed)) return;
       await this.subscribe(topics);
     });
   }
 
   private async existingTopics(wanted: readonly string[]): Promise<string[]> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const unique = [...new Set(wanted)].sort();
-      const missing = unique.filter((topic) => !existing.has(topic));
-      if (missing.length > 0) {
-        this.options.logger.warn(
-          { topics: missing },
-          'event trigger topics do not exist (yet); they are read once created, at a later reload',
-        );
-      }
-      return unique.filter((topic) => existing.has(topic));
-    } finally {
-      await admin.disconnect();
+    const existing = new Set(await this.admin.listTopics());
+    const unique = [...new Set(wanted)].sort();
+    const missing = unique.filter((topic) => !existing.has(topic));
+    if (missing.length > 0 && !sameSet(missing, this.missing)) {
+      this.options.logger.warn(
+        { topics: missing },
+        'event trigger topics do not exist (yet); each is read from its first record once created',
+      );
     }
+    this.missing = missing;
+    return unique.filter((topic) => existing.has(topic));
   }
 
+  private missing: string[] = [];
+
+  /** Replaces the consumer with one over `topics`; a topic new to the group starts at its first record. */
   private async subscribe(topics: string[]): Promise<void> {
-    await this.consumer?.disconnect();
-    this.consumer = undefined;
     this.subscribed = topics;
-    if (topics.length === 0) return;
-    const consumer = this.options.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? false });
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-    this.consumer = consumer;
-  }
-
-  /** Waits until the group has partitions assigned (tests and start-up checks). */
-  async waitUntilAssigned(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      for (;;) {
-        const { groups } = await admin.describeGroups([this.groupId]);
-        if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
-        if (Date.now() > deadline)
-          throw new Error(`consumer group ${this.groupId} did not stabilise in time`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      await admin.disconnect();
+    if (topics.length === 0) {
+      await this.runner.stop();
+      this.consuming = false;
+      return;
     }
+    await this.runner.resubscribe(topics);
+    if (!this.consuming) await this.runner.start();
+    this.consuming = true;
   }
 
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+  /** Waits until the group has joined with partitions assigned (tests and start-up checks). */
+  async waitUntilAssigned(timeoutMs = 30_000): Promise<void> {
+    await this.runner.joined(timeoutMs);
+  }
+
+  private async onBatch(batch: RunnerBatch): Promise<{ rejected: Rejection[] }> {
     const byType = this.routes.get(batch.topic);
     const views = batch.messages.map((message): KafkaRecordView => ({
       topic: batch.topic,
@@ -269,15 +272,12 @@ export class EventTriggers {
 
     if (starts.size > 0) await this.options.client.start([...starts.values()]);
     await this.options.client.signalMany(signals);
-    if (deadLetters.length > 0) await this.deadLetter(batch.topic, batch.partition, deadLetters);
 
     this.stats.records += batch.messages.length;
     this.stats.events += events.length;
-    this.stats.invalid += deadLetters.length;
     this.stats.startsRequested += starts.size;
     this.stats.signals += signals.length;
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
+    return { rejected: deadLetters };
   }
 
   /** The start request of one trigger for one event, or undefined when its filter says no (or fails). */
@@ -319,6 +319,16 @@ export class EventTriggers {
       }
       input = mapped.value ?? null;
     }
+    // A mapping can build more than the event held: the start must stay within the engine's payload limits.
+    const violation = checkJsonValue(input, 'the mapped input');
+    if (violation) {
+      this.stats.expressionErrors++;
+      this.options.logger.warn(
+        { trigger: id, workflow: workflow.name, eventId: event.id, error: violation.message },
+        'event trigger input exceeds the payload limits; no execution started',
+      );
+      return undefined;
+    }
     return {
       workflowId: workflow.workflowId,
       workflowName: workflow.name,
@@ -327,22 +337,6 @@ export class EventTriggers {
       executionId: eventExecutionId(workflow.workflowId, index, identity),
       trigger: { type: 'EVENT', id },
     };
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    rejections: readonly Rejection[],
-  ): Promise<void> {
-    for (const { message, code, reason } of rejections) {
-      this.options.logger.warn(
-        { topic, partition, offset: message.offset, code, reason },
-        'dead-lettered an event',
-      );
-    }
-    const source = { topic, partition, consumerGroup: this.groupId };
-    const messages = deadLetterMessages(this.options.codec, source, rejections);
-    await sendInBatches(this.producer, [{ topic: this.deadLetterTopic, messages }]);
   }
 
   private exclusive(task: () => Promise<void>): Promise<void> {
