@@ -101,6 +101,7 @@ export async function startEngine(
       readiness: readinessChecks(config),
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
+      payloadLimits: config.payloadLimits,
       metrics: metrics.registry,
       services: {
         workflows: new WorkflowRepository(pool),

@@ -18,7 +18,9 @@ import {
   CANCEL_BODY,
   EXECUTE_BODY,
   EXECUTE_BY_ID_BODY,
+  EXECUTION_ID_PARAM,
   EXECUTION_SCHEMA,
+  WORKFLOW_REF_PARAM,
   PROBLEM_SCHEMA,
   SIGNAL_BODY,
   compileUserSchema,
@@ -201,11 +203,13 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/workflows/{id}/execute',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'executeWorkflow',
       summary: 'Start an execution of the active version (Idempotency-Key header supported)',
       tag: 'executions',
       body: EXECUTE_BODY,
       bodyOptional: true,
+      payloadFields: ['input'],
       audited: true,
       responses: {
         202: { description: 'Accepted', schema: ACCEPTED_SCHEMA },
@@ -222,6 +226,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
       summary: 'Start an execution of the workflow named in the body',
       tag: 'executions',
       body: EXECUTE_BY_ID_BODY,
+      payloadFields: ['input'],
       audited: true,
       responses: {
         202: { description: 'Accepted', schema: ACCEPTED_SCHEMA },
@@ -297,6 +302,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/executions/{id}',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'getExecution',
       summary: 'An execution with its steps: live from Redis, else from the history in Postgres',
       tag: 'executions',
@@ -308,6 +314,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/executions/{id}/history',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'getExecutionHistory',
       summary: 'The lifecycle events recorded for an execution, in order',
       tag: 'executions',
@@ -334,6 +341,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/cancel',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'cancelExecution',
       summary: 'Ask a running execution to cancel',
       tag: 'executions',
@@ -357,6 +365,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/retry',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'retryExecution',
       summary: 'Start a new execution of the same workflow version with the same input',
       tag: 'executions',
@@ -386,10 +395,12 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/signal',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'signalExecution',
       summary: 'Deliver an event to a waiting execution',
       tag: 'executions',
       body: SIGNAL_BODY,
+      payloadFields: ['data'],
       audited: true,
       responses: {
         202: { description: 'Signal sent', schema: ANY_OBJECT },
