@@ -10,6 +10,7 @@ import { createTokenVerifier, mintToken } from '../../src/api/auth/tokens.js';
 import { LiveUpdates } from '../../src/api/live-updates.js';
 import type { AgentDirectory } from '../../src/api/services.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
+import type { PayloadLimits } from '../../src/payload/limits.js';
 import { Admission } from '../../src/state/index.js';
 import { ApiKeyRepository, AuditRepository } from '../../src/store/access-repository.js';
 import { ExecutionRepository } from '../../src/store/execution-repository.js';
@@ -26,6 +27,7 @@ export interface ApiHarnessOptions {
   history?: boolean;
   live?: boolean;
   bodyLimitBytes?: number;
+  payloadLimits?: PayloadLimits;
   agents?: AgentDirectory;
 }
 
@@ -76,6 +78,7 @@ export class ApiHarness {
       readiness: [{ name: 'postgres', check: async () => void (await engine.pool.query('SELECT 1')) }],
       auth: this.auth,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+      ...(options.payloadLimits ? { payloadLimits: options.payloadLimits } : {}),
       services: {
         workflows: engine.repository,
         executions: this.executions,
