@@ -10,6 +10,7 @@ import {
   type ExecutionSummary,
   type HistoryRow,
 } from '../../store/execution-repository.js';
+import { dependencyOutageOf } from '../dependency-outage.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteContext, RouteSpec } from '../route-spec.js';
 import {
@@ -168,18 +169,32 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     };
   }
 
-  async function view(id: string): Promise<ExecutionView | undefined> {
-    const stored = await services.store.load(id);
-    if (stored) return liveView(JSON.parse(stored.state) as ExecutionState);
+  async function view(id: string): Promise<{ view: ExecutionView; behind: boolean } | undefined> {
+    let stored;
+    try {
+      stored = await services.store.load(id);
+    } catch (error) {
+      // Redis is away: the history in Postgres still knows the execution, if a little behind. Without a row
+      // there, the execution may yet live in Redis, so the outage stands (503), never a wrong 404.
+      if (dependencyOutageOf(error)?.dependency !== 'redis') throw error;
+      const summary = await services.executions.get(id);
+      if (!summary) throw error;
+      return { view: historyView(summary, await services.executions.history(id)), behind: true };
+    }
+    if (stored) return { view: liveView(JSON.parse(stored.state) as ExecutionState), behind: false };
     const summary = await services.executions.get(id);
     if (!summary) return undefined;
-    return historyView(summary, await services.executions.history(id));
+    return { view: historyView(summary, await services.executions.history(id)), behind: false };
   }
 
   async function mustView(ctx: RouteContext): Promise<ExecutionView> {
     const found = await view(ctx.params.id!);
     if (!found) throw notFound(`execution ${ctx.params.id}`);
-    return found;
+    if (found.behind) {
+      ctx.set('X-Percolator-Source', 'history');
+      ctx.set('X-Percolator-Possibly-Behind', 'redis unavailable; the history may lag the live state');
+    }
+    return found.view;
   }
 
   function assertRunning(execution: ExecutionView, action: string): void {
