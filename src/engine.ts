@@ -6,7 +6,12 @@ import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
 import { createApp, type ReadinessCheck } from './api/app.js';
 import type { AuthSettings } from './api/auth/authenticate.js';
-import { API_POOL_OPTIONS, API_PRODUCER_RETRY, API_REDIS_OPTIONS } from './api/client-bounds.js';
+import {
+  API_KAFKA_CLIENT,
+  API_POOL_OPTIONS,
+  API_PRODUCER_RETRY,
+  API_REDIS_OPTIONS,
+} from './api/client-bounds.js';
 import { createTokenVerifier } from './api/auth/tokens.js';
 import { consumerLag } from './api/consumer-lag.js';
 import { LiveUpdates } from './api/live-updates.js';
@@ -96,7 +101,13 @@ export async function startEngine(
       await apiPool.end();
     });
     const auth = authSettings(config, apiPool, logger);
-    const producer = kafka.producer({
+    const apiKafka = createKafka({
+      brokers: config.kafkaBrokers,
+      clientId: 'percolator-api',
+      logger,
+      ...API_KAFKA_CLIENT,
+    });
+    const producer = apiKafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       retry: API_PRODUCER_RETRY,

@@ -4,6 +4,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { PoolConfig } from 'pg';
 import type { RetryOptions } from 'kafkajs';
+import type { KafkaClientOptions } from '../kafka/client.js';
 
 /** ioredis: no queueing while disconnected, one retry, and no command waits longer than 2 s. */
 export const API_REDIS_OPTIONS: RedisOptions = {
@@ -18,7 +19,15 @@ export const API_POOL_OPTIONS: PoolConfig = {
   query_timeout: 10_000,
 };
 
-/** kafkajs producer: two quick retries (an idempotent producer needs at least one), about 1 s in all. */
+/**
+ * kafkajs: the API publishes through a client of its own, since reconnecting to a broker follows the client's
+ * retry settings, not the producer's: 1 s to connect, two quick retries (an idempotent producer needs one).
+ */
+export const API_KAFKA_CLIENT: Pick<KafkaClientOptions, 'connectionTimeoutMs' | 'retries'> = {
+  connectionTimeoutMs: 1000,
+  retries: 2,
+};
+
 export const API_PRODUCER_RETRY: RetryOptions = {
   retries: 2,
   initialRetryTime: 100,

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON read by assertions */
 // Hostile input at the API's door: payloads beyond the documented limits (depth, size, string length, NUL) are
 // 422s naming the limit before anything is stored or published, and bad ids in paths and queries are 400s
 // naming the parameter, where they used to be 500s from Postgres or the Redis key layer.
