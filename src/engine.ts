@@ -246,6 +246,7 @@ function authSettings(config: PercolatorConfig, pool: pg.Pool, logger: Logger): 
             ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : { secret: config.jwtSecret! }),
             issuer: config.jwtIssuer,
             audience: config.jwtAudience,
+            maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
           }),
         }
       : {}),

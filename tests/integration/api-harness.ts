@@ -28,6 +28,8 @@ export interface ApiHarnessOptions {
   live?: boolean;
   bodyLimitBytes?: number;
   payloadLimits?: PayloadLimits;
+  /** JWT_MAX_LIFETIME of the verifier, in seconds. */
+  jwtMaxLifetimeSeconds?: number;
   agents?: AgentDirectory;
 }
 
@@ -71,6 +73,7 @@ export class ApiHarness {
             secret: TEST_SECRET,
             issuer: TEST_ISSUER,
             audience: TEST_AUDIENCE,
+            ...(options.jwtMaxLifetimeSeconds ? { maxLifetimeSeconds: options.jwtMaxLifetimeSeconds } : {}),
           }),
         };
     const app = createApp({
