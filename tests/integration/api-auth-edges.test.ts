@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON read by assertions */
 // Token edges the verifier itself lets through: an empty subject, a token without expiry, and one that lives
 // longer than JWT_MAX_LIFETIME (from its iat, or from now when iat is missing or set in the future).
 import { SignJWT } from 'jose';

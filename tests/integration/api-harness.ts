@@ -28,6 +28,8 @@ export interface ApiHarnessOptions {
   live?: boolean;
   bodyLimitBytes?: number;
   payloadLimits?: PayloadLimits;
+  /** How often /ws re-checks its sockets' credentials. */
+  wsCheckIntervalMs?: number;
   /** JWT_MAX_LIFETIME of the verifier, in seconds. */
   jwtMaxLifetimeSeconds?: number;
   agents?: AgentDirectory;
@@ -118,6 +120,7 @@ export class ApiHarness {
         topicPrefix: engine.prefix,
         auth: this.auth,
         logger: engine.logger,
+        ...(options.wsCheckIntervalMs ? { sessionCheckIntervalMs: options.wsCheckIntervalMs } : {}),
       });
       await live.start();
       this.stops.unshift(() => live.stop());

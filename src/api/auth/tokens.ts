@@ -77,7 +77,7 @@ export function principalOf(
       `the token lives longer than the ${maxLifetimeSeconds} s this server accepts (JWT_MAX_LIFETIME)`,
     );
   }
-  return { subject: payload.sub, roles: rolesOf(payload), via: 'jwt' };
+  return { subject: payload.sub, roles: rolesOf(payload), via: 'jwt', expiresAt: payload.exp * 1000 };
 }
 
 /** The roles claimed by a token: `roles` (array) or `role` (string); unknown names are ignored. */
