@@ -36,6 +36,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], version = '0.1.0'): R
     if (requirement !== 'public') {
       responses['401'] ??= problemResponse('Missing or invalid credentials');
       responses['403'] ??= problemResponse(`Needs the ${requirement} role`);
+      responses['503'] ??= problemResponse('A dependency is unavailable; retry after Retry-After seconds');
     }
     if (pathParameters.length > 0 || route.query)
       responses['400'] ??= problemResponse('A bad path or query parameter');
