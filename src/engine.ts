@@ -6,6 +6,12 @@ import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
 import { createApp } from './api/app.js';
 import type { AuthSettings } from './api/auth/authenticate.js';
+import {
+  API_KAFKA_CLIENT,
+  API_POOL_OPTIONS,
+  API_PRODUCER_RETRY,
+  API_REDIS_OPTIONS,
+} from './api/client-bounds.js';
 import { createTokenVerifier } from './api/auth/tokens.js';
 import { consumerLag } from './api/consumer-lag.js';
 import { LiveUpdates } from './api/live-updates.js';
@@ -113,8 +119,27 @@ export async function startEngine(
     );
   }
   if (role === 'all' || role === 'api') {
-    const auth = authSettings(config, pool, logger);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // The API's own Redis and Postgres clients fail fast during an outage (src/api/client-bounds.ts).
+    const apiRedis = new Redis(config.redisUrl, API_REDIS_OPTIONS);
+    apiRedis.on('error', (error: Error) => logger.warn({ err: error }, 'API redis client error'));
+    const apiPool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, ...API_POOL_OPTIONS });
+    apiPool.on('error', (error: Error) => logger.warn({ err: error }, 'API postgres pool error'));
+    stops.push(async () => {
+      apiRedis.disconnect();
+      await apiPool.end();
+    });
+    const auth = authSettings(config, apiPool, logger);
+    const apiKafka = createKafka({
+      brokers: config.kafkaBrokers,
+      clientId: 'percolator-api',
+      logger,
+      ...API_KAFKA_CLIENT,
+    });
+    const producer = apiKafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: API_PRODUCER_RETRY,
+    });
     await producer.connect();
     stops.push(() => producer.disconnect());
     const topics = topicNames(config.topicPrefix);
@@ -130,16 +155,17 @@ export async function startEngine(
       readiness: readiness.checks,
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
+      payloadLimits: config.payloadLimits,
       metrics: metrics.registry,
       services: {
-        workflows: new WorkflowRepository(pool),
-        executions: new ExecutionRepository(pool),
-        apiKeys: new ApiKeyRepository(pool),
-        audit: new AuditRepository(pool),
+        workflows: new WorkflowRepository(apiPool),
+        executions: new ExecutionRepository(apiPool),
+        apiKeys: new ApiKeyRepository(apiPool),
+        audit: new AuditRepository(apiPool),
         client: new ExecutionClient(producer, codec, topics),
-        store: new ExecutionStore({ redis, keyPrefix: config.topicPrefix }),
+        store: new ExecutionStore({ redis: apiRedis, keyPrefix: config.topicPrefix }),
         admission: new Admission({
-          redis,
+          redis: apiRedis,
           keyPrefix: config.topicPrefix,
           limit: config.maxConcurrentWorkflows,
         }),
@@ -254,6 +280,7 @@ function authSettings(config: PercolatorConfig, pool: pg.Pool, logger: Logger): 
             ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : { secret: config.jwtSecret! }),
             issuer: config.jwtIssuer,
             audience: config.jwtAudience,
+            maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
           }),
         }
       : {}),

@@ -7,8 +7,11 @@ import type { Logger } from '../observability/logger.js';
 import { withSpan } from '../observability/tracing.js';
 import { authorize, type AuthSettings } from './auth/authenticate.js';
 import { requirementOf } from './auth/permissions.js';
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../payload/limits.js';
 import { readBody } from './body.js';
 import { buildOpenApi } from './openapi.js';
+import { assertParameters } from './parameters.js';
+import { assertPayloadFields } from './payload-guard.js';
 import { HttpProblem, problemMiddleware } from './problem.js';
 import type { ReadinessCheck } from './readiness.js';
 import { routeKey, routerPath, type RouteContext, type RouteSpec, type RouteState } from './route-spec.js';
@@ -29,6 +32,8 @@ export interface AppOptions {
   /** Required with services. */
   auth?: AuthSettings;
   bodyLimitBytes?: number;
+  /** Limits of the JSON payloads in request bodies (execution input, signal data); 422 beyond them. */
+  payloadLimits?: PayloadLimits;
   /** What /metrics serves: the process's Metrics registry (src/observability/metrics.ts). */
   metrics?: Registry;
 }
@@ -59,6 +64,7 @@ export function createApp(options: AppOptions): Koa<RouteState> {
   const routes = apiRoutes(options);
   const auth: AuthSettings = options.auth ?? { mode: 'jwt' };
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const payloadLimits = options.payloadLimits ?? DEFAULT_PAYLOAD_LIMITS;
   const openApi = buildOpenApi([...routes, openApiRoute(() => openApi)]);
 
   // One span per request, child of the caller's traceparent; what the request starts joins its trace. The span
@@ -94,10 +100,13 @@ export function createApp(options: AppOptions): Koa<RouteState> {
       middleware.push(auditTrail(options.services, options.logger, route));
     middleware.push(authorize(auth, requirement));
     middleware.push(async (ctx, next) => {
+      assertParameters(route, (ctx as RouteContext).params, ctx.query);
       ctx.state.body =
         route.method === 'GET' || route.method === 'DELETE'
           ? { kind: 'none' }
-          : await readBody(ctx, bodyLimit, route.acceptsYaml === true);
+          : await readBody(ctx, bodyLimit, route.acceptsYaml === true, payloadLimits, route.payloadFields);
+      if (ctx.state.body.kind === 'json' && route.payloadFields)
+        assertPayloadFields(ctx.state.body.value, route.payloadFields, payloadLimits);
       if (route.body) {
         if (ctx.state.body.kind === 'json') assertValid(route.body, ctx.state.body.value, 'the request body');
         else if (ctx.state.body.kind === 'none' && !route.bodyOptional)

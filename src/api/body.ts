@@ -1,5 +1,8 @@
-// Reads request bodies with a size limit (413 beyond it): JSON, or YAML/plain text for definitions.
+// Reads request bodies with a size limit (413 beyond it): JSON, or YAML/plain text for definitions. JSON text is
+// held to the payload limits before it is parsed (422 naming the limit).
 import type Koa from 'koa';
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../payload/limits.js';
+import { assertBodyText, assertText } from './payload-guard.js';
 import { HttpProblem } from './problem.js';
 
 export type ParsedBody =
@@ -8,11 +11,16 @@ export type ParsedBody =
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const TEXT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
-/** Reads the body once; `acceptText` admits YAML/plain text (definitions), otherwise only JSON is accepted. */
+/**
+ * Reads the body once; `acceptText` admits YAML/plain text (definitions), otherwise only JSON is accepted.
+ * `payloadFields` names the body's free-form members, for the messages of the payload limits.
+ */
 export async function readBody(
   ctx: Koa.Context,
   limitBytes: number,
   acceptText: boolean,
+  payloadLimits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+  payloadFields: readonly string[] = [],
 ): Promise<ParsedBody> {
   const declared = Number(ctx.get('content-length') || NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
@@ -29,8 +37,12 @@ export async function readBody(
     );
   }
   const text = (await readRaw(ctx, limitBytes)).toString('utf8');
-  if (isText) return { kind: 'text', value: text };
+  if (isText) {
+    assertText(text);
+    return { kind: 'text', value: text };
+  }
   if (text.trim() === '') return { kind: 'none' };
+  assertBodyText(text, payloadLimits, payloadFields);
   try {
     return { kind: 'json', value: JSON.parse(text) as unknown };
   } catch (error) {

@@ -13,6 +13,7 @@ import { authenticate, type AuthSettings } from './auth/authenticate.js';
 import { satisfies } from './auth/roles.js';
 import { requirementOf } from './auth/permissions.js';
 import { HttpProblem } from './problem.js';
+import { SocketSessions, type SocketSession } from './socket-sessions.js';
 
 export interface LiveUpdatesOptions {
   server: Server;
@@ -21,6 +22,8 @@ export interface LiveUpdatesOptions {
   topicPrefix: string;
   auth: AuthSettings;
   logger: Logger;
+  /** How often open sockets' credentials are re-checked (expiry, revocation); default 5 s. */
+  sessionCheckIntervalMs?: number;
 }
 
 interface Filter {
@@ -36,7 +39,15 @@ export class LiveUpdates {
     void this.upgrade(request, socket, head);
   };
 
-  constructor(private readonly options: LiveUpdatesOptions) {}
+  private readonly sessions: SocketSessions;
+
+  constructor(private readonly options: LiveUpdatesOptions) {
+    this.sessions = new SocketSessions({
+      ...(options.auth.mode === 'jwt' && options.auth.apiKeys ? { apiKeys: options.auth.apiKeys } : {}),
+      logger: options.logger,
+      ...(options.sessionCheckIntervalMs ? { intervalMs: options.sessionCheckIntervalMs } : {}),
+    });
+  }
 
   /** Resolves once the consumer has joined its group, so events from then on reach the sockets. */
   async start(): Promise<void> {
@@ -53,6 +64,7 @@ export class LiveUpdates {
     });
     await this.runner.start();
     this.options.server.on('upgrade', this.onUpgrade);
+    this.sessions.start();
     await this.runner.joined();
   }
 
@@ -90,6 +102,7 @@ export class LiveUpdates {
 
   async stop(): Promise<void> {
     this.options.server.off('upgrade', this.onUpgrade);
+    this.sessions.stop();
     for (const socket of this.sockets.keys()) socket.close(1001, 'server stopping');
     this.wss.close();
     await this.runner?.stop();
@@ -101,12 +114,15 @@ export class LiveUpdates {
       refuse(socket, 404, 'not found');
       return;
     }
+    let session: SocketSession;
     try {
+      const apiKey = headerValue(request.headers['x-api-key']);
       const principal = await authenticate(this.options.auth, {
         authorization: request.headers.authorization,
-        apiKey: headerValue(request.headers['x-api-key']),
+        apiKey,
         queryToken: url.searchParams.get('access_token') ?? undefined,
       });
+      session = { principal, ...(principal.via === 'api-key' && apiKey ? { apiKey } : {}) };
       if (!satisfies(principal.roles, requirementOf('GET /ws') ?? 'viewer')) {
         refuse(socket, 403, 'this stream needs the viewer role');
         return;
@@ -126,6 +142,7 @@ export class LiveUpdates {
     if (workflow) filter.workflow = workflow;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.sockets.set(ws, filter);
+      this.sessions.add(ws, session);
       ws.on('close', () => this.sockets.delete(ws));
       ws.on('error', () => this.sockets.delete(ws));
       ws.send(JSON.stringify({ type: 'subscribed', filter }));

@@ -2,7 +2,7 @@
 import { PERMISSIONS } from './auth/permissions.js';
 import type { Requirement } from './auth/roles.js';
 import { routeKey, type JsonSchema, type RouteSpec } from './route-spec.js';
-import { PROBLEM_SCHEMA } from './schemas.js';
+import { PROBLEM_SCHEMA, TEXT_PARAM } from './schemas.js';
 
 export function buildOpenApi(routes: readonly RouteSpec[], version = '0.1.0'): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -12,7 +12,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], version = '0.1.0'): R
       name: match[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: route.params?.[match[1]!] ?? TEXT_PARAM,
     }));
     const queryParameters = (route.query ?? []).map((parameter) => ({
       name: parameter.name,
@@ -36,7 +36,10 @@ export function buildOpenApi(routes: readonly RouteSpec[], version = '0.1.0'): R
     if (requirement !== 'public') {
       responses['401'] ??= problemResponse('Missing or invalid credentials');
       responses['403'] ??= problemResponse(`Needs the ${requirement} role`);
+      responses['503'] ??= problemResponse('A dependency is unavailable; retry after Retry-After seconds');
     }
+    if (pathParameters.length > 0 || route.query)
+      responses['400'] ??= problemResponse('A bad path or query parameter');
     if (route.body) {
       responses['400'] ??= problemResponse('Malformed body');
       responses['413'] ??= problemResponse('Body larger than the limit');

@@ -1,6 +1,7 @@
 // Problem details (RFC 9457): every error the API answers is one of these, and none carries a stack trace.
 import type Koa from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { dependencyOutageOf } from './dependency-outage.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -63,6 +64,9 @@ export function problemDocument(
   };
 }
 
+/** Seconds a client is asked to wait before retrying a call refused during a dependency outage. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 export const notFound = (what: string): HttpProblem =>
   new HttpProblem(404, 'not-found', `${what} was not found`);
 
@@ -89,6 +93,27 @@ export function problemMiddleware(logger: Logger): Koa.Middleware {
       if (status !== undefined && status < 500) {
         // Errors thrown by Koa itself (ctx.throw, malformed requests) carry a safe status and message.
         send(ctx, problemDocument(status, 'about:blank', (error as Error).message, ctx.path));
+        return;
+      }
+      const outage = dependencyOutageOf(error);
+      if (outage) {
+        // Expected while a dependency restarts: a prompt 503 the client can retry, and no stack in the log.
+        logger.warn(
+          { dependency: outage.dependency, reason: outage.reason, method: ctx.method, path: ctx.path },
+          'request refused: a dependency is unavailable',
+        );
+        ctx.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+        const which = outage.dependency === 'unknown' ? 'a dependency' : outage.dependency;
+        send(
+          ctx,
+          problemDocument(
+            503,
+            'dependency-unavailable',
+            `${which} is unavailable; retry in ${OUTAGE_RETRY_AFTER_SECONDS} s`,
+            ctx.path,
+            { dependency: outage.dependency },
+          ),
+        );
         return;
       }
       logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');

@@ -33,7 +33,11 @@ export interface RouteSpec {
   acceptsYaml?: boolean;
   /** The body may be absent. */
   bodyOptional?: boolean;
+  /** Free-form JSON members of the body (an execution input, signal data), held to the payload limits. */
+  payloadFields?: readonly string[];
   query?: readonly QueryParameter[];
+  /** JSON Schema of each path parameter, checked before the handler (400); others must be plain text. */
+  params?: Readonly<Record<string, JsonSchema>>;
   /** Status → description (and optional schema) of each answer. */
   responses: Readonly<Record<number, { description: string; schema?: JsonSchema; contentType?: string }>>;
   /** Routes that mutate something are written to the audit log. */

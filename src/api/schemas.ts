@@ -151,6 +151,41 @@ export const EXECUTION_SCHEMA: JsonSchema = {
 
 export const ANY_OBJECT: JsonSchema = jsonObject;
 
+// Path parameters end up in SQL, Redis keys and log lines: none may carry control characters (Postgres refuses
+// NUL), and an execution id may not carry braces, which would move its Redis Cluster hash tag.
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]+$';
+
+export const EXECUTION_ID_PARAM: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 512,
+  pattern: '^[^\\u0000-\\u001f\\u007f{}]+$',
+  description: 'An execution id: no braces or control characters.',
+};
+
+export const WORKFLOW_REF_PARAM: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: NO_CONTROL,
+  description: 'A workflow id (UUID) or name.',
+};
+
+export const UUID_PARAM: JsonSchema = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'A UUID.',
+};
+
+/** Any other path or query parameter. */
+export const TEXT_PARAM: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 1024,
+  pattern: NO_CONTROL,
+  description: 'Text without control characters.',
+};
+
 /** One problem of a request body, in the shape definition problems also take. */
 export interface FieldProblem {
   pointer: string;
@@ -165,13 +200,25 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const userAjv = new Ajv2020({ allErrors: true, strict: false });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** Validates a value against a schema; throws a 422 problem listing every mismatch with its JSON pointer. */
-export function assertValid(schema: JsonSchema, value: unknown, what: string): void {
+function validatorOf(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
+  return validate;
+}
+
+/** Why a value does not match a schema (the first mismatch), or undefined when it does. */
+export function mismatchOf(schema: JsonSchema, value: unknown): string | undefined {
+  const validate = validatorOf(schema);
+  if (validate(value)) return undefined;
+  return validate.errors?.[0]?.message ?? 'is not valid';
+}
+
+/** Validates a value against a schema; throws a 422 problem listing every mismatch with its JSON pointer. */
+export function assertValid(schema: JsonSchema, value: unknown, what: string): void {
+  const validate = validatorOf(schema);
   if (validate(value)) return;
   throw new HttpProblem(422, 'validation-failed', `${what} is not valid`, {
     errors: toFieldProblems(validate.errors ?? []),

@@ -1,4 +1,5 @@
 // The one place that reads the environment. Everything else receives a PercolatorConfig.
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../payload/limits.js';
 import { ConfigError, EnvReader, type Env } from './parse.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -32,6 +33,10 @@ export interface PercolatorConfig {
   jwtAudience: string;
   /** Largest request body the API reads, in bytes; a bigger one is answered 413. */
   bodyLimitBytes: number;
+  /** Limits of every JSON payload (execution input, signal data): size, nesting depth, string length. */
+  payloadLimits: PayloadLimits;
+  /** Longest lifetime (exp - iat) of a bearer token the API accepts, in seconds; tokens without exp are refused. */
+  jwtMaxLifetimeSeconds: number;
   /** How often the history role purges executions older than retention_settings. */
   retentionIntervalMs: number;
   /** Where the CLI's API commands send their requests, and the credential they send. */
@@ -75,6 +80,10 @@ export const DEFAULTS = {
   BODY_LIMIT: 1024 * 1024,
   RETENTION_INTERVAL_MS: 3_600_000,
   PERCOLATOR_URL: 'http://127.0.0.1:8080',
+  PAYLOAD_MAX_BYTES: DEFAULT_PAYLOAD_LIMITS.maxBytes,
+  PAYLOAD_MAX_DEPTH: DEFAULT_PAYLOAD_LIMITS.maxDepth,
+  PAYLOAD_MAX_STRING_LENGTH: DEFAULT_PAYLOAD_LIMITS.maxStringLength,
+  JWT_MAX_LIFETIME: 30 * 86_400,
 } as const;
 
 const MIN_SECRET_LENGTH = 32;
@@ -108,6 +117,17 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
     jwtIssuer: read.string('JWT_ISSUER', DEFAULTS.JWT_ISSUER),
     jwtAudience: read.string('JWT_AUDIENCE', DEFAULTS.JWT_AUDIENCE),
     bodyLimitBytes: readByteSize(read, 'BODY_LIMIT', DEFAULTS.BODY_LIMIT),
+    payloadLimits: {
+      maxBytes: readByteSize(read, 'PAYLOAD_MAX_BYTES', DEFAULTS.PAYLOAD_MAX_BYTES),
+      maxDepth: read.integer('PAYLOAD_MAX_DEPTH', DEFAULTS.PAYLOAD_MAX_DEPTH, 2, 1000),
+      maxStringLength: read.integer(
+        'PAYLOAD_MAX_STRING_LENGTH',
+        DEFAULTS.PAYLOAD_MAX_STRING_LENGTH,
+        16,
+        64 * 1024 * 1024,
+      ),
+    },
+    jwtMaxLifetimeSeconds: readDuration(read, 'JWT_MAX_LIFETIME', DEFAULTS.JWT_MAX_LIFETIME),
     retentionIntervalMs: read.integer(
       'RETENTION_INTERVAL_MS',
       DEFAULTS.RETENTION_INTERVAL_MS,
@@ -133,6 +153,23 @@ export function loadConfig(env: Env = process.env): PercolatorConfig {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration such as `3600`, `90m`, `24h` or `7d`, in seconds, from 1 s to 366 days. */
+function readDuration(read: EnvReader, name: string, fallback: number): number {
+  const raw = read.optionalString(name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)\s*(s|m|h|d)?$/i.exec(raw);
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[(match[2] ?? '').toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 366 * 86_400) {
+    read.problems.push(
+      `${name}=${JSON.stringify(raw)}: expected a duration from 1s to 366d, e.g. 3600, 8h or 7d`,
+    );
+    return fallback;
+  }
+  return seconds;
 }
 
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 * 1024 };

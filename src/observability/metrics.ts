@@ -1,39 +1,58 @@
 // Every Prometheus metric of Percolator, in one place: `percolator_` prefix, units in names, bounded labels
 // (workflow names, agent types, step types, statuses, reasons — never execution or command ids).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedCounter, BoundedGauge, BoundedHistogram, LabelBounds } from './label-bounds.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Workflow names and agent types come from definitions and records: bounded in length and number. */
+  readonly labelBounds = new LabelBounds();
 
-  readonly executionsStarted = new Counter({
-    name: 'percolator_executions_started_total',
-    help: 'Executions started, by workflow',
-    labelNames: ['workflow'] as const,
-    registers: [this.registry],
-  });
-  readonly executionsFinished = new Counter({
-    name: 'percolator_executions_finished_total',
-    help: 'Executions that ended, by workflow and status (completed, failed, cancelled, timed_out)',
-    labelNames: ['workflow', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly executionDuration = new Histogram({
-    name: 'percolator_execution_duration_seconds',
-    help: 'From start to end of an execution, by workflow and final status',
-    labelNames: ['workflow', 'status'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly stepDuration = new Histogram({
-    name: 'percolator_step_duration_seconds',
-    help: 'From dispatch to the end of a step attempt, by workflow, step type and outcome',
-    labelNames: ['workflow', 'step_type', 'outcome'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly executionsStarted = new BoundedCounter(
+    {
+      name: 'percolator_executions_started_total',
+      help: 'Executions started, by workflow',
+      labelNames: ['workflow'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['workflow'],
+  );
+  readonly executionsFinished = new BoundedCounter(
+    {
+      name: 'percolator_executions_finished_total',
+      help: 'Executions that ended, by workflow and status (completed, failed, cancelled, timed_out)',
+      labelNames: ['workflow', 'status'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['workflow'],
+  );
+  readonly executionDuration = new BoundedHistogram(
+    {
+      name: 'percolator_execution_duration_seconds',
+      help: 'From start to end of an execution, by workflow and final status',
+      labelNames: ['workflow', 'status'] as const,
+      buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['workflow'],
+  );
+  readonly stepDuration = new BoundedHistogram(
+    {
+      name: 'percolator_step_duration_seconds',
+      help: 'From dispatch to the end of a step attempt, by workflow, step type and outcome',
+      labelNames: ['workflow', 'step_type', 'outcome'] as const,
+      buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['workflow'],
+  );
   readonly orchestrationOverhead = new Histogram({
     name: 'percolator_orchestration_overhead_seconds',
     help: 'From an input record being appended to Kafka to the commands it caused being published',
@@ -41,37 +60,57 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly commandsDispatched = new Counter({
-    name: 'percolator_commands_dispatched_total',
-    help: 'Agent commands published, by agent type',
-    labelNames: ['agent_type'] as const,
-    registers: [this.registry],
-  });
-  readonly resultsReceived = new Counter({
-    name: 'percolator_results_received_total',
-    help: 'Agent results consumed by the orchestrator, by agent type and status (succeeded, failed)',
-    labelNames: ['agent_type', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly agentResponse = new Histogram({
-    name: 'percolator_agent_response_seconds',
-    help: 'Time agents took to answer a command, as they report it, by agent type',
-    labelNames: ['agent_type'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly agentsOnline = new Gauge({
-    name: 'percolator_agents_online',
-    help: 'Agent instances whose heartbeats are current, by agent type',
-    labelNames: ['agent_type'] as const,
-    registers: [this.registry],
-  });
-  readonly retries = new Counter({
-    name: 'percolator_step_retries_total',
-    help: 'Step attempts scheduled for retry, by workflow',
-    labelNames: ['workflow'] as const,
-    registers: [this.registry],
-  });
+  readonly commandsDispatched = new BoundedCounter(
+    {
+      name: 'percolator_commands_dispatched_total',
+      help: 'Agent commands published, by agent type',
+      labelNames: ['agent_type'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['agent_type'],
+  );
+  readonly resultsReceived = new BoundedCounter(
+    {
+      name: 'percolator_results_received_total',
+      help: 'Agent results consumed by the orchestrator, by agent type and status (succeeded, failed)',
+      labelNames: ['agent_type', 'status'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['agent_type'],
+  );
+  readonly agentResponse = new BoundedHistogram(
+    {
+      name: 'percolator_agent_response_seconds',
+      help: 'Time agents took to answer a command, as they report it, by agent type',
+      labelNames: ['agent_type'] as const,
+      buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['agent_type'],
+  );
+  readonly agentsOnline = new BoundedGauge(
+    {
+      name: 'percolator_agents_online',
+      help: 'Agent instances whose heartbeats are current, by agent type',
+      labelNames: ['agent_type'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['agent_type'],
+  );
+  readonly retries = new BoundedCounter(
+    {
+      name: 'percolator_step_retries_total',
+      help: 'Step attempts scheduled for retry, by workflow',
+      labelNames: ['workflow'] as const,
+      registers: [this.registry],
+    },
+    this.labelBounds,
+    ['workflow'],
+  );
   readonly inputsRejected = new Counter({
     name: 'percolator_inputs_rejected_total',
     help: 'Inputs the router refused as stale or out of place (late results, duplicate signals), by input kind',

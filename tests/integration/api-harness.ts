@@ -10,6 +10,7 @@ import { createTokenVerifier, mintToken } from '../../src/api/auth/tokens.js';
 import { LiveUpdates } from '../../src/api/live-updates.js';
 import type { AgentDirectory } from '../../src/api/services.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
+import type { PayloadLimits } from '../../src/payload/limits.js';
 import { Admission } from '../../src/state/index.js';
 import { ApiKeyRepository, AuditRepository } from '../../src/store/access-repository.js';
 import { ExecutionRepository } from '../../src/store/execution-repository.js';
@@ -26,6 +27,11 @@ export interface ApiHarnessOptions {
   history?: boolean;
   live?: boolean;
   bodyLimitBytes?: number;
+  payloadLimits?: PayloadLimits;
+  /** How often /ws re-checks its sockets' credentials. */
+  wsCheckIntervalMs?: number;
+  /** JWT_MAX_LIFETIME of the verifier, in seconds. */
+  jwtMaxLifetimeSeconds?: number;
   agents?: AgentDirectory;
 }
 
@@ -69,6 +75,7 @@ export class ApiHarness {
             secret: TEST_SECRET,
             issuer: TEST_ISSUER,
             audience: TEST_AUDIENCE,
+            ...(options.jwtMaxLifetimeSeconds ? { maxLifetimeSeconds: options.jwtMaxLifetimeSeconds } : {}),
           }),
         };
     const app = createApp({
@@ -76,6 +83,7 @@ export class ApiHarness {
       readiness: [{ name: 'postgres', check: async () => void (await engine.pool.query('SELECT 1')) }],
       auth: this.auth,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+      ...(options.payloadLimits ? { payloadLimits: options.payloadLimits } : {}),
       services: {
         workflows: engine.repository,
         executions: this.executions,
@@ -112,6 +120,7 @@ export class ApiHarness {
         topicPrefix: engine.prefix,
         auth: this.auth,
         logger: engine.logger,
+        ...(options.wsCheckIntervalMs ? { sessionCheckIntervalMs: options.wsCheckIntervalMs } : {}),
       });
       await live.start();
       this.stops.unshift(() => live.stop());

@@ -9,6 +9,8 @@ export interface Principal {
   subject: string;
   roles: readonly Role[];
   via: 'jwt' | 'api-key' | 'anonymous';
+  /** When the credential stops being valid (a token's exp), in epoch ms; long-lived sockets are closed then. */
+  expiresAt?: number;
 }
 
 export function isRole(value: unknown): value is Role {

@@ -12,7 +12,11 @@ export interface TokenSettings {
   audience: string;
   /** Allowed clock skew for exp and nbf. */
   clockToleranceSeconds?: number;
+  /** Longest lifetime (exp - iat, or exp - now without iat) a token may claim, in seconds (JWT_MAX_LIFETIME). */
+  maxLifetimeSeconds?: number;
 }
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
@@ -51,8 +55,29 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
     } catch (error) {
       throw new TokenRejected(describe(error));
     }
-    return { subject: payload.sub!, roles: rolesOf(payload), via: 'jwt' };
+    const maxLifetime = settings.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    return principalOf(payload, maxLifetime, options.clockTolerance);
   };
+}
+
+/** The principal of a verified token, after the checks jose does not make: a subject, and a bounded life. */
+export function principalOf(
+  payload: JWTPayload,
+  maxLifetimeSeconds: number,
+  toleranceSeconds = 5,
+): Principal {
+  if (typeof payload.sub !== 'string' || payload.sub.trim() === '')
+    throw new TokenRejected('the token has an empty sub claim');
+  if (typeof payload.exp !== 'number') throw new TokenRejected('the token has no exp claim');
+  // Measured from iat, or from now when iat is absent or in the future (a forged-forward iat gains nothing).
+  const now = Math.floor(Date.now() / 1000);
+  const from = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if (payload.exp - from > maxLifetimeSeconds + toleranceSeconds) {
+    throw new TokenRejected(
+      `the token lives longer than the ${maxLifetimeSeconds} s this server accepts (JWT_MAX_LIFETIME)`,
+    );
+  }
+  return { subject: payload.sub, roles: rolesOf(payload), via: 'jwt', expiresAt: payload.exp * 1000 };
 }
 
 /** The roles claimed by a token: `roles` (array) or `role` (string); unknown names are ignored. */

@@ -10,6 +10,7 @@ import {
   type ExecutionSummary,
   type HistoryRow,
 } from '../../store/execution-repository.js';
+import { dependencyOutageOf } from '../dependency-outage.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteContext, RouteSpec } from '../route-spec.js';
 import {
@@ -18,7 +19,9 @@ import {
   CANCEL_BODY,
   EXECUTE_BODY,
   EXECUTE_BY_ID_BODY,
+  EXECUTION_ID_PARAM,
   EXECUTION_SCHEMA,
+  WORKFLOW_REF_PARAM,
   PROBLEM_SCHEMA,
   SIGNAL_BODY,
   compileUserSchema,
@@ -166,18 +169,32 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     };
   }
 
-  async function view(id: string): Promise<ExecutionView | undefined> {
-    const stored = await services.store.load(id);
-    if (stored) return liveView(JSON.parse(stored.state) as ExecutionState);
+  async function view(id: string): Promise<{ view: ExecutionView; behind: boolean } | undefined> {
+    let stored;
+    try {
+      stored = await services.store.load(id);
+    } catch (error) {
+      // Redis is away: the history in Postgres still knows the execution, if a little behind. Without a row
+      // there, the execution may yet live in Redis, so the outage stands (503), never a wrong 404.
+      if (dependencyOutageOf(error)?.dependency !== 'redis') throw error;
+      const summary = await services.executions.get(id);
+      if (!summary) throw error;
+      return { view: historyView(summary, await services.executions.history(id)), behind: true };
+    }
+    if (stored) return { view: liveView(JSON.parse(stored.state) as ExecutionState), behind: false };
     const summary = await services.executions.get(id);
     if (!summary) return undefined;
-    return historyView(summary, await services.executions.history(id));
+    return { view: historyView(summary, await services.executions.history(id)), behind: false };
   }
 
   async function mustView(ctx: RouteContext): Promise<ExecutionView> {
     const found = await view(ctx.params.id!);
     if (!found) throw notFound(`execution ${ctx.params.id}`);
-    return found;
+    if (found.behind) {
+      ctx.set('X-Percolator-Source', 'history');
+      ctx.set('X-Percolator-Possibly-Behind', 'redis unavailable; the history may lag the live state');
+    }
+    return found.view;
   }
 
   function assertRunning(execution: ExecutionView, action: string): void {
@@ -201,11 +218,13 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/workflows/{id}/execute',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'executeWorkflow',
       summary: 'Start an execution of the active version (Idempotency-Key header supported)',
       tag: 'executions',
       body: EXECUTE_BODY,
       bodyOptional: true,
+      payloadFields: ['input'],
       audited: true,
       responses: {
         202: { description: 'Accepted', schema: ACCEPTED_SCHEMA },
@@ -222,6 +241,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
       summary: 'Start an execution of the workflow named in the body',
       tag: 'executions',
       body: EXECUTE_BY_ID_BODY,
+      payloadFields: ['input'],
       audited: true,
       responses: {
         202: { description: 'Accepted', schema: ACCEPTED_SCHEMA },
@@ -297,6 +317,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/executions/{id}',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'getExecution',
       summary: 'An execution with its steps: live from Redis, else from the history in Postgres',
       tag: 'executions',
@@ -308,6 +329,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/executions/{id}/history',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'getExecutionHistory',
       summary: 'The lifecycle events recorded for an execution, in order',
       tag: 'executions',
@@ -334,6 +356,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/cancel',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'cancelExecution',
       summary: 'Ask a running execution to cancel',
       tag: 'executions',
@@ -357,6 +380,7 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/retry',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'retryExecution',
       summary: 'Start a new execution of the same workflow version with the same input',
       tag: 'executions',
@@ -386,10 +410,12 @@ export function executionRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/executions/{id}/signal',
+      params: { id: EXECUTION_ID_PARAM },
       operationId: 'signalExecution',
       summary: 'Deliver an event to a waiting execution',
       tag: 'executions',
       body: SIGNAL_BODY,
+      payloadFields: ['data'],
       audited: true,
       responses: {
         202: { description: 'Signal sent', schema: ANY_OBJECT },

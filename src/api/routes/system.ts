@@ -5,7 +5,7 @@ import { HttpProblem, notFound } from '../problem.js';
 import type { ReadinessCheck } from '../readiness.js';
 import { runChecks } from '../readiness.js';
 import type { RouteSpec } from '../route-spec.js';
-import { ANY_OBJECT, CREATE_API_KEY_BODY, PROBLEM_SCHEMA } from '../schemas.js';
+import { ANY_OBJECT, CREATE_API_KEY_BODY, PROBLEM_SCHEMA, UUID_PARAM } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 export interface SystemRouteOptions {
@@ -165,6 +165,7 @@ export function serviceRoutes(services: ApiServices, options: SystemRouteOptions
     {
       method: 'DELETE',
       path: '/api/v1/api-keys/{id}',
+      params: { id: UUID_PARAM },
       operationId: 'revokeApiKey',
       summary: 'Revoke an API key',
       tag: 'security',

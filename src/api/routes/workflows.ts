@@ -4,7 +4,13 @@ import { compileWorkflow, parseDefinition, type Problem } from '../../definition
 import { nextRunsOf } from '../../triggers/scheduler/cron-schedule.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteContext, RouteSpec } from '../route-spec.js';
-import { ANY_OBJECT, CREATE_WORKFLOW_BODY, PROBLEM_SCHEMA, WORKFLOW_CREATED_SCHEMA } from '../schemas.js';
+import {
+  ANY_OBJECT,
+  CREATE_WORKFLOW_BODY,
+  PROBLEM_SCHEMA,
+  WORKFLOW_CREATED_SCHEMA,
+  WORKFLOW_REF_PARAM,
+} from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 interface IncomingDefinition {
@@ -104,6 +110,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/workflows/{id}',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'getWorkflow',
       summary: 'A workflow (by id or name) with its active definition and the next times its schedules fire',
       tag: 'workflows',
@@ -128,6 +135,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'PUT',
       path: '/api/v1/workflows/{id}',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'updateWorkflow',
       summary: 'Store a new version of a workflow (running executions keep theirs)',
       tag: 'workflows',
@@ -144,6 +152,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'DELETE',
       path: '/api/v1/workflows/{id}',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'archiveWorkflow',
       summary: 'Archive a workflow: no new executions; running ones finish',
       tag: 'workflows',
@@ -158,6 +167,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/workflows/{id}/versions',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'listWorkflowVersions',
       summary: 'The versions of a workflow',
       tag: 'workflows',
@@ -184,6 +194,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/workflows/{id}/metrics',
+      params: { id: WORKFLOW_REF_PARAM },
       operationId: 'getWorkflowMetrics',
       summary: 'Counts by status, success and error rates, durations and throughput',
       tag: 'workflows',

@@ -26,6 +26,14 @@ export function registerTokenCommand(program: Command, io: CliIo = defaultIo): v
         io.setExitCode(EXIT_USAGE);
         return;
       }
+      if (ttl.ms / 1000 > config.jwtMaxLifetimeSeconds) {
+        // The API would refuse it: say so now rather than at the first call.
+        io.err(
+          `percolator: --ttl ${options.ttl}: longer than JWT_MAX_LIFETIME (${config.jwtMaxLifetimeSeconds} s)`,
+        );
+        io.setExitCode(EXIT_USAGE);
+        return;
+      }
       io.out(
         await mintToken({
           secret: config.jwtSecret,

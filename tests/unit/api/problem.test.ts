@@ -3,12 +3,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
 import { HttpProblem, problemDocument, problemMiddleware } from '../../../src/api/problem.js';
+import { PercolatorError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/observability/logger.js';
 
-async function call(
-  thrown: () => unknown,
-): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
+async function call(thrown: () => unknown): Promise<{
+  status: number;
+  type: string | null;
+  retryAfter: string | null;
+  body: Record<string, unknown>;
+}> {
   const app = new Koa();
   app.use(problemMiddleware(createLogger({ level: 'silent' })));
   app.use((ctx) => {
@@ -23,12 +28,15 @@ async function call(
     return {
       status: response.status,
       type: response.headers.get('content-type'),
+      retryAfter: response.headers.get('retry-after'),
       body: (await response.json()) as Record<string, unknown>,
     };
   } finally {
     server.close();
   }
 }
+
+const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
 
 describe('problem documents', () => {
   it('builds type, title, status, detail and extensions', () => {
@@ -68,5 +76,58 @@ describe('problem documents', () => {
       return undefined;
     });
     expect(answer).toMatchObject({ status: 404, body: { status: 404, title: 'Not Found' } });
+  });
+
+  it('answers a dependency outage with a 503, Retry-After and the dependency, and a bug with a 500', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const outages: [string, () => unknown, string][] = [
+      [
+        'redis via the state layer',
+        () => new PercolatorError('STATE_UNAVAILABLE', 'loading executions: Connection is closed.', true),
+        'redis',
+      ],
+      [
+        'ioredis offline',
+        () => new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+        'redis',
+      ],
+      ['ioredis commandTimeout', () => new Error('Command timed out'), 'redis'],
+      [
+        'kafka retries exhausted',
+        () =>
+          new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: ECONNREFUSED'), {
+            retryCount: 2,
+            retryTime: 400,
+          }),
+        'kafka',
+      ],
+      [
+        'postgres shutting down',
+        () => Object.assign(new Error('terminating connection'), { code: '57P01' }),
+        'postgres',
+      ],
+      ['pg connect timeout', () => new Error('timeout exceeded when trying to connect'), 'postgres'],
+      ['pg socket gone', () => new Error('Connection terminated unexpectedly'), 'postgres'],
+      ['a refused socket', () => refused, 'unknown'],
+    ];
+    for (const [label, thrown, dependency] of outages) {
+      const answer = await call(thrown);
+      expect(answer.status, `${label} ${JSON.stringify(answer.body)}`).toBe(503);
+      expect(answer.retryAfter, label).toBe('5');
+      expect(answer.type, label).toContain('application/problem+json');
+      expect(answer.body, label).toMatchObject({
+        type: 'urn:percolator:problem:dependency-unavailable',
+        dependency,
+      });
+      expect(JSON.stringify(answer.body), label).not.toContain('127.0.0.1');
+    }
+    // A query the server refused for its content is a bug to fix, not an outage to wait out.
+    const syntax = await call(() =>
+      Object.assign(new Error('syntax error at or near "x"'), { code: '42601' }),
+    );
+    expect(syntax.status).toBe(500);
+    expect(syntax.retryAfter).toBeNull();
+    const invalidArgument = await call(() => new PercolatorError('STATE_INVALID_ARGUMENT', 'bad id', false));
+    expect(invalidArgument.status).toBe(500);
   });
 });

@@ -23,7 +23,12 @@ const token = (claims: Record<string, unknown> = {}, alg = 'HS256') =>
 describe('token verification', () => {
   it('accepts a minted token and reads subject and roles', async () => {
     const minted = await mintToken({ ...settings, subject: 'bob', roles: ['admin'], ttlSeconds: 60 });
-    await expect(verify(minted)).resolves.toEqual({ subject: 'bob', roles: ['admin'], via: 'jwt' });
+    await expect(verify(minted)).resolves.toEqual({
+      subject: 'bob',
+      roles: ['admin'],
+      via: 'jwt',
+      expiresAt: expect.any(Number),
+    });
     await expect(verify(await token())).resolves.toMatchObject({ subject: 'alice', roles: ['operator'] });
   });
 

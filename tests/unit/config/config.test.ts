@@ -148,4 +148,26 @@ describe('loadConfig', () => {
       /LLM_BASE_URL="ftp:\/\/models".*\n.*SMTP_URL="http:\/\/mail"/,
     );
   });
+
+  it('reads the payload limits and the maximum token lifetime, and refuses bad values', () => {
+    expect(loadConfig({})).toMatchObject({
+      payloadLimits: { maxBytes: 900 * 1024, maxDepth: 64, maxStringLength: 512 * 1024 },
+      jwtMaxLifetimeSeconds: 30 * 86_400,
+    });
+    expect(
+      loadConfig({
+        PAYLOAD_MAX_BYTES: '256kb',
+        PAYLOAD_MAX_DEPTH: '32',
+        PAYLOAD_MAX_STRING_LENGTH: '4096',
+        JWT_MAX_LIFETIME: '8h',
+      }),
+    ).toMatchObject({
+      payloadLimits: { maxBytes: 256 * 1024, maxDepth: 32, maxStringLength: 4096 },
+      jwtMaxLifetimeSeconds: 8 * 3600,
+    });
+    expect(loadConfig({ JWT_MAX_LIFETIME: '3600' }).jwtMaxLifetimeSeconds).toBe(3600);
+    expect(() =>
+      loadConfig({ PAYLOAD_MAX_DEPTH: '0', PAYLOAD_MAX_BYTES: 'huge', JWT_MAX_LIFETIME: '2y' }),
+    ).toThrow(/PAYLOAD_MAX_BYTES="huge"[\s\S]*PAYLOAD_MAX_DEPTH="0"[\s\S]*JWT_MAX_LIFETIME="2y"/);
+  });
 });
