@@ -253,6 +253,7 @@ export class CommandRunner {
     });
     const ctx: HandlerContext = {
       commandId: command.command_id,
+      idempotencyKey: command.idempotency_key || command.command_id,
       executionId: command.execution_id,
       stepId: command.step_id,
       attempt: command.attempt,
