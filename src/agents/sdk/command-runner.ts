@@ -304,7 +304,11 @@ export class CommandRunner {
         false,
       );
     }
-    const invalidOutput = schemaProblems(action.outputType, JSON.parse(outputJson));
+    // The schema sees the output as the orchestrator will (after JSON), so it reads the text back, but
+    // only for actions that declare one: the common path serializes once and parses nothing.
+    const invalidOutput = action.outputType
+      ? schemaProblems(action.outputType, JSON.parse(outputJson))
+      : null;
     if (invalidOutput) {
       return failure(
         SDK_ERROR_CODES.invalidOutput,

@@ -21,7 +21,7 @@ import {
   type RunOutcome,
 } from './command-runner.js';
 import { deadLetterMessages } from '../../kafka/dead-letters.js';
-import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';
+import { Admission } from './admission.js';
 import type { AgentDefinition } from './define-agent.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RecordPublisher } from './record-publisher.js';
@@ -112,7 +112,7 @@ class AgentRuntime {
   private readonly commandTopic: string;
   private readonly groupId: string;
   private readonly runner: CommandRunner;
-  private readonly gate: ConcurrencyLimiter;
+  private readonly admission: Admission;
   private readonly producer: Producer;
   private readonly consumer: Consumer;
   private readonly publisher: RecordPublisher;
@@ -146,9 +146,11 @@ class AgentRuntime {
       abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
       ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
     });
-    this.gate = new ConcurrencyLimiter(
-      agent.concurrency + Math.max(0, options.prefetch ?? agent.concurrency),
-    );
+    this.admission = new Admission({
+      capacity: agent.concurrency + Math.max(0, options.prefetch ?? agent.concurrency),
+      stopSignal: this.stopController.signal,
+      heartbeatEveryMs: GROUP_HEARTBEAT_MS,
+    });
     // One request in flight keeps the idempotent producer's sequence numbers in order.
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.consumer = options.kafka.consumer({
@@ -256,7 +258,7 @@ class AgentRuntime {
       }
       const offset = Number(message.offset);
       if (decoded?.name === 'AgentCommand') {
-        const slot = await this.admit(heartbeat);
+        const slot = await this.admission.admit(heartbeat);
         if (!slot) return;
         const command = {
           ...decoded.value,
@@ -289,31 +291,6 @@ class AgentRuntime {
         );
       }
       resolveOffset(message.offset);
-    }
-  }
-
-  /** Waits for room to accept another command, heartbeating; null when the agent is stopping. */
-  private async admit(heartbeat: () => Promise<void>): Promise<Release | null> {
-    const abandon = new AbortController();
-    const acquiring = this.gate.acquire(AbortSignal.any([this.stopController.signal, abandon.signal]));
-    try {
-      for (;;) {
-        let timer: NodeJS.Timeout | undefined;
-        const tick = new Promise<null>((resolve) => {
-          timer = setTimeout(() => resolve(null), GROUP_HEARTBEAT_MS);
-        });
-        const slot = await Promise.race([acquiring, tick]).finally(() => clearTimeout(timer));
-        if (slot) return slot;
-        await heartbeat();
-      }
-    } catch (error) {
-      abandon.abort();
-      acquiring.then(
-        (release) => release(),
-        () => undefined,
-      );
-      if (this.stopController.signal.aborted) return null;
-      throw error;
     }
   }
 
