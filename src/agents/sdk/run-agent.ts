@@ -56,6 +56,7 @@ export interface RunAgentOptions {
   partitionsConsumedConcurrently?: number;
   /** Where a new consumer group starts: the earliest command (default) or only new ones. */
   fromBeginning?: boolean;
+  /** How long the group waits for a silent (crashed) instance before reassigning its partitions. Default 10 000 ms. */
   sessionTimeoutMs?: number;
   /** How long an idle fetch waits on the broker; bounds how quickly stop() returns. Default 1 000 ms. */
   maxWaitTimeInMs?: number;
@@ -76,9 +77,20 @@ export interface AgentHandle {
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * How long the group waits for a silent member before giving its partitions to the others: the time an
+ * agent type's commands wait after one of its processes dies. kafkajs's 30 s made a crashed agent cost a
+ * 10 s step timeout its next attempt too; 10 s is well above the group heartbeat below and above the
+ * brokers' minimum (group.min.session.timeout.ms, 6 s by default).
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
-/** kafkajs sends a group heartbeat at most this often; the batch callback asks for one at this pace while it waits. */
-const GROUP_HEARTBEAT_MS = 3_000;
+/**
+ * kafkajs sends a group heartbeat at most this often; the batch callback asks for one at this pace while it
+ * waits. A heartbeat is also how a member learns that the group is rebalancing, so this bounds how soon the
+ * others take over from a member that left.
+ */
+const GROUP_HEARTBEAT_MS = 1_000;
 
 /** The consumer group of an agent type: all its instances share the type's commands. */
 export function agentGroupId(topicPrefix: string, agentType: string): string {
@@ -156,7 +168,7 @@ class AgentRuntime {
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatInterval: GROUP_HEARTBEAT_MS,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1_000,
     });
