@@ -45,6 +45,7 @@ export const DEFAULT_ABORT_GRACE_MS = 1_000;
 // Below the brokers' default message size limit of 1 MiB, leaving room for the rest of the result. A result
 // the brokers refuse would be retried forever and hold back every result behind it.
 export const DEFAULT_MAX_OUTPUT_BYTES = 900_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function failure(code: string, message: string, retriable: boolean): CommandOutcome {
   return { status: 'FAILED', error: { code, message, retriable, retry_after_ms: null } };
@@ -212,7 +213,8 @@ export class CommandRunner {
             `the deadline of ${new Date(command.deadline).toISOString()} passed`,
           ),
         ),
-      remaining,
+      // Node fires a longer timer at once (TimeoutOverflowWarning); a deadline weeks away is "not soon".
+      Math.min(remaining, MAX_TIMER_MS),
     );
     timer.unref?.();
     try {
