@@ -74,3 +74,8 @@ export function findAgent(type: string): AgentDefinition | undefined {
 export function agentTypes(): string[] {
   return [...catalog.keys()].sort();
 }
+
+/** The test agents (echo, flaky, slow, failing): `agents run` starts them only when asked to. */
+export function testAgentTypes(): string[] {
+  return TEST_AGENTS.map((agent) => agent.type).sort();
+}

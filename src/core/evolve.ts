@@ -62,6 +62,7 @@ const handlers: Handlers = {
     finish(target, event.at);
     target.output = event.output;
     delete target.error;
+    delete target.retryAt;
     state.completed.push(event.stepId);
     arrive(state, event.stepId, event.taken, event.notTaken);
   },

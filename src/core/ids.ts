@@ -4,6 +4,15 @@ export function commandId(executionId: string, stepId: string, attempt: number):
   return `${executionId}:${stepId}:${attempt}`;
 }
 
+/**
+ * The key a side effect of one step execution is recorded under: the same for every attempt of the step,
+ * so an agent that sees a retry of work an earlier attempt already did applies it once. It names the step
+ * execution, not the attempt (the core runs a step at most once per execution: no step is re-entered).
+ */
+export function stepIdempotencyKey(executionId: string, stepId: string): string {
+  return `${executionId}:${stepId}`;
+}
+
 export function compensationCommandId(executionId: string, stepId: string): string {
   return `${executionId}:${stepId}:compensate`;
 }

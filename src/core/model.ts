@@ -177,6 +177,8 @@ export type Command =
   | {
       type: 'DispatchStep';
       commandId: string;
+      /** Equal across the attempts of one step execution; agents record side effects under it. */
+      idempotencyKey: string;
       stepId: string;
       attempt: number;
       agentType: string;

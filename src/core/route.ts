@@ -2,7 +2,7 @@
 // record and the commands to carry out, or rejects the input with a reason. No I/O, no clock, no randomness.
 import { Decision, toJson } from './decision.js';
 import type { WorkflowGraph } from './graph.js';
-import { stepTimerId, workflowTimerId } from './ids.js';
+import { commandId, stepTimerId, workflowTimerId } from './ids.js';
 import { initialState } from './evolve.js';
 import {
   TERMINAL_STATUSES,
@@ -11,6 +11,7 @@ import {
   type RouteOutcome,
   type RouterInput,
   type StepError,
+  type StepResultInput,
 } from './model.js';
 import {
   activate,
@@ -86,6 +87,10 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
       return undefined;
     }
     if (TERMINAL_STATUSES.has(d.state.status)) return `execution is ${d.state.status}`;
+    if (isEarlierSuccess(d, input)) {
+      await acceptEarlierSuccess(d, input);
+      return undefined;
+    }
     if (state.status !== 'running') return `step ${input.stepId} is ${state.status}, not running`;
     if (state.attempt !== input.attempt || state.commandId !== input.commandId) {
       return `stale result for attempt ${input.attempt} of step ${input.stepId} (current attempt ${state.attempt})`;
@@ -177,6 +182,38 @@ const handlers: { [K in RouterInput['kind']]: Handler<K> } = {
     return undefined;
   },
 };
+
+/**
+ * First success wins: the success of an attempt that was already given up on (it timed out or its answer
+ * came too late), arriving while the step still waits for a retry, or for the retry's result. Its effect
+ * has happened, so it is the step's outcome; running the retry as well would do the work twice.
+ */
+function isEarlierSuccess(d: Decision, input: StepResultInput): boolean {
+  const state = d.state.steps[input.stepId];
+  if (!state || input.status !== 'succeeded') return false;
+  const step = d.graph.steps.get(input.stepId);
+  if (step?.type !== 'agent' && step?.type !== 'sub_workflow') return false;
+  if (input.commandId !== commandId(d.state.executionId, input.stepId, input.attempt)) return false;
+  const waitingForRetry = state.status === 'pending' && state.retryAt !== undefined;
+  if (waitingForRetry) return input.attempt >= 1 && input.attempt <= state.attempt;
+  return state.status === 'running' && input.attempt >= 1 && input.attempt < state.attempt;
+}
+
+/** Cancels the retry (its timer, or the attempt in flight and its timeout) and records the earlier success. */
+async function acceptEarlierSuccess(d: Decision, input: StepResultInput): Promise<void> {
+  const state = d.state.steps[input.stepId]!;
+  const step = d.step(input.stepId);
+  if (state.status === 'pending') {
+    d.command({
+      type: 'CancelTimer',
+      timerId: stepTimerId(d.state.executionId, input.stepId, state.attempt + 1, 'retry'),
+    });
+  } else {
+    cancelStepTimeout(d, input.stepId, state.attempt);
+    stopWork(d, step, state, `attempt ${input.attempt} succeeded first`);
+  }
+  await succeed(d, step, input.attempt, toJson(input.output));
+}
 
 /** The code an agent reports when it gave up at the command's deadline (the SDK's CommandAborted too). */
 export const DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED';

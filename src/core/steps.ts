@@ -3,7 +3,14 @@
 import { defaultOutput } from './context.js';
 import type { Decision } from './decision.js';
 import type { GraphStep, Json, SchemaCheck } from './graph.js';
-import { commandId, compensationCommandId, stepTimerId, unitHash, workflowTimerId } from './ids.js';
+import {
+  commandId,
+  compensationCommandId,
+  stepIdempotencyKey,
+  stepTimerId,
+  unitHash,
+  workflowTimerId,
+} from './ids.js';
 import { TERMINAL_STATUSES, type StepError, type StepState } from './model.js';
 
 // ---- activation ---------------------------------------------------------------------------------------------
@@ -47,6 +54,7 @@ export async function runAttempt(d: Decision, step: GraphStep, attempt: number):
         d.command({
           type: 'DispatchStep',
           commandId: id,
+          idempotencyKey: stepIdempotencyKey(executionId, step.id),
           stepId: step.id,
           attempt,
           agentType: step.agent.agentType,
@@ -357,6 +365,8 @@ export async function compensateNext(d: Decision): Promise<void> {
   d.command({
     type: 'DispatchStep',
     commandId: id,
+    // Undoing is a different effect from doing: it must not be deduplicated against the step's own key.
+    idempotencyKey: id,
     stepId: next,
     attempt: 1,
     agentType: compensate.agentType,

@@ -80,6 +80,8 @@ export interface AgentCommand {
   deadline: EpochMillis;
   trace_context?: TraceContext;
   issued_at: EpochMillis;
+  /** The same for every attempt of one step execution; null from orchestrators older than the field. */
+  idempotency_key?: string | null;
 }
 
 export interface CancelCommand {

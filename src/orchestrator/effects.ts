@@ -177,6 +177,7 @@ export class EffectEncoder {
               input_json: JSON.stringify(command.input),
               deadline: command.deadline ?? now + DEFAULT_COMMAND_DEADLINE_MS,
               issued_at: now,
+              idempotency_key: command.idempotencyKey,
               ...(traceContext ? { trace_context: traceContext } : {}),
             }),
           },

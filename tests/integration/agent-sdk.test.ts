@@ -339,6 +339,8 @@ describe('agent SDK against Kafka', () => {
       topic: names.agentCommands('echo'),
       messages: [
         { key: good.execution_id, value: Buffer.from('definitely not avro'), headers: { origin: 'test' } },
+        // Confluent framing around a schema id the registry never issued.
+        { key: good.execution_id, value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 4, 6]) },
         { key: good.execution_id, value: codec.encode('AgentCommand', good) },
         {
           key: good.execution_id,
@@ -357,11 +359,14 @@ describe('agent SDK against Kafka', () => {
       return found.length > 0 && found;
     });
     expect(JSON.parse(result!.value.output_json!)).toEqual({ after: 'garbage' });
-    const letters = await collector.waitFor('two dead letters', () => {
+    const letters = await collector.waitFor('three dead letters', () => {
       const found = collector.deadLetters();
-      return found.length === 2 && found;
+      return found.length === 3 && found;
     });
-    const [garbage, misplaced] = letters.sort((a, b) => a.value.source_offset - b.value.source_offset);
+    const [garbage, unknown, misplaced] = letters.sort(
+      (a, b) => a.value.source_offset - b.value.source_offset,
+    );
+    expect(unknown!.value).toMatchObject({ reason_code: 'UNKNOWN_SCHEMA' });
     expect(garbage!.key).toBe(good.execution_id);
     expect(garbage!.topic).toBe(names.deadLetters);
     expect(garbage!.value).toMatchObject({
@@ -376,7 +381,7 @@ describe('agent SDK against Kafka', () => {
       reason_code: 'INVALID_RECORD',
       source_partition: garbage!.value.source_partition,
     });
-    expect(misplaced!.value.source_offset).toBe(garbage!.value.source_offset + 2);
+    expect(misplaced!.value.source_offset).toBe(garbage!.value.source_offset + 3);
   });
 
   it('sends heartbeats keyed by type and instance, and a last one with no capacity on stop', async () => {

@@ -180,6 +180,7 @@ describe('HTTP bridge over Kafka', () => {
     const executionId = `exec-${randomUUID()}`;
     return {
       command_id: `${executionId}:step:1`,
+      idempotency_key: `${executionId}:step`,
       execution_id: executionId,
       step_id: 'step',
       attempt: 1,
@@ -253,13 +254,14 @@ describe('HTTP bridge over Kafka', () => {
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/svc/actions/summarise');
     expect(request.headers).toMatchObject({
-      'idempotency-key': enveloped.command_id,
+      'idempotency-key': enveloped.idempotency_key,
       traceparent: TRACEPARENT,
       authorization: 'Bearer service-token',
       'content-type': 'application/json',
     });
     expect(request.body).toEqual({
       command_id: enveloped.command_id,
+      idempotency_key: enveloped.idempotency_key,
       execution_id: enveloped.execution_id,
       step_id: 'step',
       attempt: 1,

@@ -120,6 +120,27 @@ describe('inventory agent', () => {
     expect((await invoke(agent, 'check_stock', { product_id: sku })).quantity).toBe(6);
   });
 
+  it('applies a retry of the same step once: attempts differ in command id, not in idempotency key', async () => {
+    const sku = product();
+    await invoke(agent, 'update_inventory', { product_id: sku, delta: 3 });
+    const attempt1 = handlerContext();
+    const attempt2 = handlerContext({
+      commandId: `${attempt1.executionId}:step:2`,
+      executionId: attempt1.executionId,
+      idempotencyKey: attempt1.idempotencyKey,
+      attempt: 2,
+    });
+    const first = await invoke(agent, 'update_inventory', { product_id: sku, delta: -1 }, attempt1);
+    const retry = await invoke(agent, 'update_inventory', { product_id: sku, delta: -1 }, attempt2);
+    expect(first).toMatchObject({ quantity: 2, replayed: false });
+    expect(retry).toMatchObject({ quantity: 2, previous_quantity: 3, replayed: true });
+    const takes = await pool.query(
+      'SELECT idempotency_key FROM inventory_movements WHERE product_id = $1 AND delta < 0',
+      [sku],
+    );
+    expect(takes.rows).toEqual([{ idempotency_key: attempt1.idempotencyKey }]);
+  });
+
   it('forecasts from a supplied history with Holt and from a supplied seasonal one with Holt-Winters', async () => {
     const holt = await invoke(agent, 'forecast_demand', {
       sales_history: [10, 12, 13, 15, 18],

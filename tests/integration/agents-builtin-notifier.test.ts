@@ -128,7 +128,7 @@ describe('notifier agent', () => {
       detail: { url: `${server.url}/hook`, http_status: 200, attempts: 2 },
     });
     expect(server.received).toHaveLength(2);
-    expect(server.received[1]!.headers['idempotency-key']).toBe(ctx.commandId);
+    expect(server.received[1]!.headers['idempotency-key']).toBe(ctx.idempotencyKey);
     expect(server.received[1]!.body).toMatchObject({
       subject: 'Workflow finished',
       message: 'Workflow finished',
@@ -232,7 +232,7 @@ describe('notifier agent', () => {
     });
     const again = await invoke(agentWith(), 'create_alert', input, ctx);
     expect(again).toMatchObject({ alert_id: first.alert_id, already_created: true });
-    const rows = await pool.query('SELECT * FROM alerts WHERE idempotency_key = $1', [ctx.commandId]);
+    const rows = await pool.query('SELECT * FROM alerts WHERE idempotency_key = $1', [ctx.idempotencyKey]);
     expect(rows.rows).toHaveLength(1);
     expect(rows.rows[0]).toMatchObject({
       severity: 'critical',

@@ -234,7 +234,7 @@ describe('social-media-content agent', () => {
       hashtags: ['#Soon'],
       status: 'scheduled',
       execution_id: ctx.executionId,
-      idempotency_key: ctx.commandId,
+      idempotency_key: ctx.idempotencyKey,
     });
 
     const past = await failure(
@@ -314,14 +314,14 @@ describe('social-media-content agent', () => {
     expect(server.received).toHaveLength(2);
     for (const request of server.received) {
       expect(request.url).toBe('/publish');
-      expect(request.headers['idempotency-key']).toBe(ctx.commandId);
+      expect(request.headers['idempotency-key']).toBe(ctx.idempotencyKey);
       expect(request.body).toEqual({
         post_id: null,
         brand_id: 'brand-hook',
         platform: 'facebook',
         content: 'Doors open at 8. Visit us. #Opening',
         hashtags: ['#Opening'],
-        idempotency_key: ctx.commandId,
+        idempotency_key: ctx.idempotencyKey,
       });
     }
     const refused = await failure(

@@ -21,6 +21,8 @@ export const BRIDGE_ERROR_CODES = {
 /** What the bridge POSTs to `<url>/actions/<action>`. */
 export interface BridgeRequestBody {
   command_id: string;
+  /** The same for every attempt of the step: the key to record a side effect under. */
+  idempotency_key: string;
   execution_id: string;
   step_id: string;
   attempt: number;
@@ -52,6 +54,7 @@ export function buildRequest(
   ctx: Pick<
     HandlerContext,
     | 'commandId'
+    | 'idempotencyKey'
     | 'executionId'
     | 'stepId'
     | 'attempt'
@@ -66,6 +69,7 @@ export function buildRequest(
 ): BridgeRequest {
   const body: BridgeRequestBody = {
     command_id: ctx.commandId,
+    idempotency_key: ctx.idempotencyKey,
     execution_id: ctx.executionId,
     step_id: ctx.stepId,
     attempt: ctx.attempt,
@@ -80,7 +84,7 @@ export function buildRequest(
     ...extraHeaders,
     'content-type': 'application/json',
     accept: 'application/json',
-    'idempotency-key': ctx.commandId,
+    'idempotency-key': ctx.idempotencyKey,
     'percolator-execution-id': ctx.executionId,
     'percolator-step-id': ctx.stepId,
     'percolator-attempt': String(ctx.attempt),

@@ -103,10 +103,17 @@ export interface AgentRegistryOptions {
   errorRateThreshold?: number;
   /** Results in the window needed before the error rate can put a type in `error`. Default 5. */
   minResultsForError?: number;
-  /** Offline instances are forgotten after this long. Default 1 hour. */
+  /** Instances offline (stopped, or silent for missedHeartbeats intervals) are dropped after this long. Default 5 minutes. */
   forgetAfterMs?: number;
   now?: () => number;
 }
+
+/**
+ * How long an instance that went offline stays listed (as offline) before the registry drops it: long
+ * enough to see that it died, short enough that a fleet restarted a few times does not list every
+ * instance it ever had. A type whose instances are all dropped is no longer listed.
+ */
+export const DEFAULT_FORGET_AFTER_MS = 5 * 60_000;
 
 /** Result error codes that say nothing about the agent's health. */
 const NOT_AGENT_FAILURES = new Set(['CANCELLED']);
@@ -145,7 +152,7 @@ export class AgentRegistry implements AgentDirectory, AgentCatalog {
     this.maxOutcomes = options.maxOutcomesPerType ?? 10_000;
     this.errorThreshold = options.errorRateThreshold ?? 0.5;
     this.minResults = options.minResultsForError ?? 5;
-    this.forgetAfterMs = options.forgetAfterMs ?? 3_600_000;
+    this.forgetAfterMs = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
     this.now = options.now ?? Date.now;
   }
 

@@ -46,6 +46,7 @@ export const DEFAULT_ABORT_GRACE_MS = 1_000;
 // Below the brokers' default message size limit of 1 MiB, leaving room for the rest of the result. A result
 // the brokers refuse would be retried forever and hold back every result behind it.
 export const DEFAULT_MAX_OUTPUT_BYTES = 900_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function failure(code: string, message: string, retriable: boolean): CommandOutcome {
   return { status: 'FAILED', error: { code, message, retriable, retry_after_ms: null } };
@@ -213,7 +214,8 @@ export class CommandRunner {
             `the deadline of ${new Date(command.deadline).toISOString()} passed`,
           ),
         ),
-      remaining,
+      // Node fires a longer timer at once (TimeoutOverflowWarning); a deadline weeks away is "not soon".
+      Math.min(remaining, MAX_TIMER_MS),
     );
     timer.unref?.();
     try {
@@ -254,6 +256,7 @@ export class CommandRunner {
     });
     const ctx: HandlerContext = {
       commandId: command.command_id,
+      idempotencyKey: command.idempotency_key || command.command_id,
       executionId: command.execution_id,
       stepId: command.step_id,
       attempt: command.attempt,
@@ -317,7 +320,11 @@ export class CommandRunner {
         false,
       );
     }
-    const invalidOutput = schemaProblems(action.outputType, JSON.parse(outputJson));
+    // The schema sees the output as the orchestrator will (after JSON), so it reads the text back, but
+    // only for actions that declare one: the common path serializes once and parses nothing.
+    const invalidOutput = action.outputType
+      ? schemaProblems(action.outputType, JSON.parse(outputJson))
+      : null;
     if (invalidOutput) {
       return failure(
         SDK_ERROR_CODES.invalidOutput,

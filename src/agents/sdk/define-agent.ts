@@ -17,7 +17,14 @@ export interface TokenUsageReport {
 
 /** What a handler learns about the command it works on. */
 export interface HandlerContext {
+  /** Changes with every attempt; use it to tell deliveries apart, never to dedupe a side effect. */
   commandId: string;
+  /**
+   * The same for every attempt of one step execution (the command's idempotency_key, or its command id
+   * from an orchestrator older than the field). Record side effects under it: a retry after a timeout
+   * then finds the earlier attempt's effect instead of applying it again.
+   */
+  idempotencyKey: string;
   executionId: string;
   stepId: string;
   /** Attempt number of the step, from 1. */

@@ -21,7 +21,7 @@ import {
   type RunOutcome,
 } from './command-runner.js';
 import { deadLetterMessages } from '../../kafka/dead-letters.js';
-import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';
+import { Admission } from './admission.js';
 import type { AgentDefinition } from './define-agent.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RecordPublisher } from './record-publisher.js';
@@ -56,6 +56,7 @@ export interface RunAgentOptions {
   partitionsConsumedConcurrently?: number;
   /** Where a new consumer group starts: the earliest command (default) or only new ones. */
   fromBeginning?: boolean;
+  /** How long the group waits for a silent (crashed) instance before reassigning its partitions. Default 10 000 ms. */
   sessionTimeoutMs?: number;
   /** How long an idle fetch waits on the broker; bounds how quickly stop() returns. Default 1 000 ms. */
   maxWaitTimeInMs?: number;
@@ -76,9 +77,20 @@ export interface AgentHandle {
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * How long the group waits for a silent member before giving its partitions to the others: the time an
+ * agent type's commands wait after one of its processes dies. kafkajs's 30 s made a crashed agent cost a
+ * 10 s step timeout its next attempt too; 10 s is well above the group heartbeat below and above the
+ * brokers' minimum (group.min.session.timeout.ms, 6 s by default).
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
-/** kafkajs sends a group heartbeat at most this often; the batch callback asks for one at this pace while it waits. */
-const GROUP_HEARTBEAT_MS = 3_000;
+/**
+ * kafkajs sends a group heartbeat at most this often; the batch callback asks for one at this pace while it
+ * waits. A heartbeat is also how a member learns that the group is rebalancing, so this bounds how soon the
+ * others take over from a member that left.
+ */
+const GROUP_HEARTBEAT_MS = 1_000;
 
 /** The consumer group of an agent type: all its instances share the type's commands. */
 export function agentGroupId(topicPrefix: string, agentType: string): string {
@@ -112,7 +124,7 @@ class AgentRuntime {
   private readonly commandTopic: string;
   private readonly groupId: string;
   private readonly runner: CommandRunner;
-  private readonly gate: ConcurrencyLimiter;
+  private readonly admission: Admission;
   private readonly producer: Producer;
   private readonly consumer: Consumer;
   private readonly publisher: RecordPublisher;
@@ -146,15 +158,17 @@ class AgentRuntime {
       abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
       ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
     });
-    this.gate = new ConcurrencyLimiter(
-      agent.concurrency + Math.max(0, options.prefetch ?? agent.concurrency),
-    );
+    this.admission = new Admission({
+      capacity: agent.concurrency + Math.max(0, options.prefetch ?? agent.concurrency),
+      stopSignal: this.stopController.signal,
+      heartbeatEveryMs: GROUP_HEARTBEAT_MS,
+    });
     // One request in flight keeps the idempotent producer's sequence numbers in order.
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatInterval: GROUP_HEARTBEAT_MS,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1_000,
     });
@@ -256,7 +270,7 @@ class AgentRuntime {
       }
       const offset = Number(message.offset);
       if (decoded?.name === 'AgentCommand') {
-        const slot = await this.admit(heartbeat);
+        const slot = await this.admission.admit(heartbeat);
         if (!slot) return;
         const command = {
           ...decoded.value,
@@ -289,31 +303,6 @@ class AgentRuntime {
         );
       }
       resolveOffset(message.offset);
-    }
-  }
-
-  /** Waits for room to accept another command, heartbeating; null when the agent is stopping. */
-  private async admit(heartbeat: () => Promise<void>): Promise<Release | null> {
-    const abandon = new AbortController();
-    const acquiring = this.gate.acquire(AbortSignal.any([this.stopController.signal, abandon.signal]));
-    try {
-      for (;;) {
-        let timer: NodeJS.Timeout | undefined;
-        const tick = new Promise<null>((resolve) => {
-          timer = setTimeout(() => resolve(null), GROUP_HEARTBEAT_MS);
-        });
-        const slot = await Promise.race([acquiring, tick]).finally(() => clearTimeout(timer));
-        if (slot) return slot;
-        await heartbeat();
-      }
-    } catch (error) {
-      abandon.abort();
-      acquiring.then(
-        (release) => release(),
-        () => undefined,
-      );
-      if (this.stopController.signal.aborted) return null;
-      throw error;
     }
   }
 

@@ -2,7 +2,7 @@
 // SIGINT or SIGTERM, then stop them gracefully. A type with an agent URL configured
 // (SOCIAL_MEDIA_AGENT_URL, ...) is bridged to that URL instead of run built-in.
 import { InvalidArgumentError, type Command } from 'commander';
-import { agentTypes, configureBuiltinAgents, findAgent } from '../../agents/catalog.js';
+import { agentTypes, configureBuiltinAgents, findAgent, testAgentTypes } from '../../agents/catalog.js';
 import { ensureAgentTopics } from '../../agents/agent-topics.js';
 import { createHttpBridge } from '../../agents/bridge/index.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../../agents/sdk/index.js';
@@ -19,6 +19,10 @@ interface RunOptions {
   concurrency?: number;
   heartbeatInterval?: number;
   shutdownTimeout?: number;
+}
+
+interface AgentsRunOptions extends RunOptions {
+  withTestAgents?: boolean;
 }
 
 interface BridgeOptions extends RunOptions {
@@ -73,6 +77,12 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** The catalog's agents apart from the test agents: the four built-in agents. */
+function builtinTypes(): string[] {
+  const tests = new Set(testAgentTypes());
+  return agentTypes().filter((type) => !tests.has(type));
 }
 
 /** Agent types bridged to HTTP by configuration. */
@@ -177,19 +187,27 @@ export function registerAgentsCommand(program: Command): void {
     agents
       .command('run')
       .description(
-        `Run agents in this process until SIGINT/SIGTERM (types: ${agentTypes().join(', ')}; default all). ` +
+        `Run agents in this process until SIGINT/SIGTERM (types: ${builtinTypes().join(', ')}; default ` +
+          `all four). The test agents (${testAgentTypes().join(', ')}) run only with --with-test-agents. ` +
           'A type whose agent URL is set (SOCIAL_MEDIA_AGENT_URL, FEEDBACK_ANALYST_AGENT_URL, ' +
           'INVENTORY_AGENT_URL, NOTIFIER_AGENT_URL) is bridged to that URL instead.',
       )
-      .argument('[types...]', 'agent types to run'),
-  ).action(async (types: string[], options: RunOptions) => {
+      .argument('[types...]', 'agent types to run')
+      .option('--with-test-agents', `also run the test agents (${testAgentTypes().join(', ')})`),
+  ).action(async (types: string[], options: AgentsRunOptions) => {
     const config = loadConfig();
     const urls = configuredUrls(config);
-    const known = [...new Set([...agentTypes(), ...urls.keys()])].sort();
+    const tests = options.withTestAgents ? testAgentTypes() : [];
+    const known = [...new Set([...builtinTypes(), ...tests, ...urls.keys()])].sort();
     const selected = types.length > 0 ? [...new Set(types)] : known;
     const unknown = selected.filter((type) => !known.includes(type));
     if (unknown.length > 0) {
-      console.error(`percolator: unknown agent type ${unknown.join(', ')} (known: ${known.join(', ')})`);
+      const hint = unknown.some((type) => testAgentTypes().includes(type))
+        ? '; test agents need --with-test-agents'
+        : '';
+      console.error(
+        `percolator: unknown agent type ${unknown.join(', ')} (known: ${known.join(', ')}${hint})`,
+      );
       process.exitCode = 2;
       return;
     }

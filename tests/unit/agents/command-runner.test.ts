@@ -214,6 +214,16 @@ describe('CommandRunner', () => {
     expect(calls).toBe(1);
   });
 
+  it('runs a command whose deadline is months away instead of aborting it at once', async () => {
+    const runner = runnerWith(async (_input, ctx) => {
+      await sleep(50, ctx.signal);
+      return { ok: true };
+    });
+    const farAway = Date.now() + 90 * 24 * 3_600_000;
+    const done = result(await runner.submit(command('a', { deadline: farAway })));
+    expect(done).toMatchObject({ status: 'SUCCEEDED', error: null });
+  });
+
   it('reports the abort after the grace period when a handler ignores its signal', async () => {
     const runner = runnerWith(() => new Promise(() => undefined), { abortGraceMs: 30 });
     const running = runner.submit(command('a'));

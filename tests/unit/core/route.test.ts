@@ -28,6 +28,7 @@ describe('route: a sequential workflow', () => {
       {
         type: 'DispatchStep',
         commandId: 'e1:a:1',
+        idempotencyKey: 'e1:a',
         stepId: 'a',
         attempt: 1,
         agentType: 'echo',
@@ -329,6 +330,7 @@ describe('route: failures, retries, timeouts', () => {
       {
         type: 'DispatchStep',
         commandId: 'e1:slow:1',
+        idempotencyKey: 'e1:slow',
         stepId: 'slow',
         attempt: 1,
         agentType: 'echo',
@@ -360,6 +362,135 @@ describe('route: failures, retries, timeouts', () => {
       accepted: false,
       reason: 'step slow is timed_out, not running',
     });
+  });
+
+  it('gives every attempt of a step the same idempotency key and a different command id', async () => {
+    const harness = new Harness(retrying);
+    const start = await harness.start({});
+    await harness.failStep('call', { code: 'UPSTREAM', retriable: true });
+    const retry = await harness.timer('retry', 'call', 2);
+    expect(start.commands[0]).toMatchObject({ commandId: 'e1:call:1', idempotencyKey: 'e1:call' });
+    expect(retry.commands[0]).toMatchObject({ commandId: 'e1:call:2', idempotencyKey: 'e1:call' });
+    const next = await harness.succeed('call', {}, 2);
+    expect(next.commands[0]).toMatchObject({ commandId: 'e1:after:1', idempotencyKey: 'e1:after' });
+  });
+
+  describe('first success wins', () => {
+    const timedRetry = buildGraph({
+      steps: [
+        {
+          id: 'take',
+          timeout: '10s',
+          retry_policy: { max_attempts: 3, initial_interval: '1s', jitter: false },
+        },
+        { id: 'after' },
+      ],
+      connections: [{ from: 'take', to: 'after' }],
+    });
+
+    it("accepts a timed-out attempt's success that arrives while the retry is in flight, and cancels the retry", async () => {
+      const harness = new Harness(timedRetry);
+      await harness.start({});
+      await harness.timer('stepTimeout', 'take', 1);
+      await harness.timer('retry', 'take', 2);
+      const late = await harness.succeed('take', { taken: 1 }, 1);
+      expect(eventTypes(late)).toEqual(['StepSucceeded take', 'StepScheduled after']);
+      expect(late.events[0]).toMatchObject({ attempt: 1, output: { taken: 1 } });
+      expect(late.commands).toEqual([
+        { type: 'CancelTimer', timerId: 'e1:take:2:stepTimeout' },
+        {
+          type: 'CancelStep',
+          commandId: 'e1:take:2',
+          stepId: 'take',
+          agentType: 'echo',
+          reason: 'attempt 1 succeeded first',
+        },
+        {
+          type: 'DispatchStep',
+          commandId: 'e1:after:1',
+          idempotencyKey: 'e1:after',
+          stepId: 'after',
+          attempt: 1,
+          agentType: 'echo',
+          action: 'echo',
+          input: { take: { taken: 1 }, taken: 1 },
+        },
+      ]);
+      // The cancelled retry's own answer, whatever it is, changes nothing.
+      expect(await harness.offer({ ...retryResult(2), status: 'succeeded', output: { taken: 2 } })).toEqual({
+        accepted: false,
+        reason: 'step take is succeeded, not running',
+      });
+      expect(harness.state!.steps.take).toMatchObject({ status: 'succeeded', output: { taken: 1 } });
+    });
+
+    it('accepts it while the retry still waits for its backoff, and cancels the retry timer', async () => {
+      const harness = new Harness(timedRetry);
+      await harness.start({});
+      const timedOut = await harness.timer('stepTimeout', 'take', 1);
+      expect(eventTypes(timedOut)).toEqual(['StepTimedOut take', 'StepRetryScheduled take']);
+      const late = await harness.succeed('take', { taken: 1 }, 1);
+      expect(eventTypes(late)).toEqual(['StepSucceeded take', 'StepScheduled after']);
+      expect(summarize(late)).toEqual(['CancelTimer e1:take:2:retry', 'DispatchStep e1:after:1']);
+      expect(harness.state!.steps.take!.retryAt).toBeUndefined();
+      // The retry timer, had it already been claimed, is stale.
+      expect(
+        await harness.offer({
+          kind: 'timerFired',
+          timerId: 'e1:take:2:retry',
+          timer: 'retry',
+          stepId: 'take',
+          attempt: 2,
+        }),
+      ).toMatchObject({ accepted: false });
+    });
+
+    it("keeps the retry's success when the earlier attempt answers after it", async () => {
+      const harness = new Harness(timedRetry);
+      await harness.start({});
+      await harness.timer('stepTimeout', 'take', 1);
+      await harness.timer('retry', 'take', 2);
+      await harness.succeed('take', { taken: 2 }, 2);
+      expect(await harness.offer({ ...retryResult(1), status: 'succeeded', output: { taken: 1 } })).toEqual({
+        accepted: false,
+        reason: 'step take is succeeded, not running',
+      });
+      expect(harness.state!.steps.take).toMatchObject({ attempt: 2, output: { taken: 2 } });
+    });
+
+    it("ignores an earlier attempt's failure, and a success under another command id", async () => {
+      const harness = new Harness(timedRetry);
+      await harness.start({});
+      await harness.timer('stepTimeout', 'take', 1);
+      await harness.timer('retry', 'take', 2);
+      expect(
+        await harness.offer({
+          ...retryResult(1),
+          status: 'failed',
+          error: { code: 'X', message: 'x', retriable: true },
+        }),
+      ).toMatchObject({ accepted: false, reason: expect.stringContaining('stale result for attempt 1') });
+      expect(
+        await harness.offer({ ...retryResult(1), commandId: 'e1:take:9', status: 'succeeded' }),
+      ).toMatchObject({ accepted: false });
+      expect(harness.stepStatuses()).toEqual({ take: 'running' });
+    });
+
+    it('does not revive a step whose retries are exhausted', async () => {
+      const once = buildGraph({
+        steps: [{ id: 'take', timeout: '10s', on_failure: 'continue' }, { id: 'after' }],
+      });
+      const harness = new Harness(once);
+      await harness.start({});
+      await harness.timer('stepTimeout', 'take', 1);
+      expect(await harness.offer({ ...retryResult(1), status: 'succeeded' })).toMatchObject({
+        accepted: false,
+      });
+    });
+
+    function retryResult(attempt: number) {
+      return { kind: 'stepResult', commandId: `e1:take:${attempt}`, stepId: 'take', attempt } as const;
+    }
   });
 
   it("records an agent's DEADLINE_EXCEEDED as the step timing out, as if the timer had fired first", async () => {
@@ -502,6 +633,8 @@ describe('route: failures, retries, timeouts', () => {
       {
         type: 'DispatchStep',
         commandId: 'e1:charge:compensate',
+        // Not the step's own key 'e1:charge': an agent must not take the refund for a replay of the charge.
+        idempotencyKey: 'e1:charge:compensate',
         stepId: 'charge',
         attempt: 1,
         agentType: 'inventory',

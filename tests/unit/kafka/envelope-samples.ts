@@ -39,6 +39,7 @@ export const fullSamples: { [N in EnvelopeName]: Envelopes[N] } = {
     deadline: at + 60_000,
     trace_context: trace,
     issued_at: at,
+    idempotency_key: 'exec-1:draft',
   },
   CancelCommand: {
     command_id: 'exec-1:draft:1',

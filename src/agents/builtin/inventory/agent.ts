@@ -72,7 +72,7 @@ export function createInventoryAgent(deps: BuiltinAgentDeps): AgentDefinition {
         productId,
         delta,
         reason,
-        idempotencyKey: ctx.commandId,
+        idempotencyKey: ctx.idempotencyKey,
         ...(reorderPoint !== undefined ? { reorderPoint } : {}),
       }),
     );

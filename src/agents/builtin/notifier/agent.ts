@@ -62,7 +62,7 @@ export function createNotifierAgent(deps: BuiltinAgentDeps, options: NotifierOpt
       data: optionalObject(input, 'data') ?? {},
       executionId: ctx.executionId,
       stepId: ctx.stepId,
-      commandId: ctx.commandId,
+      idempotencyKey: ctx.idempotencyKey,
     };
     const webhookUrl = optionalString(input, 'webhook_url');
     if (channels.includes('webhook') && (!webhookUrl || !/^https?:\/\//i.test(webhookUrl))) {
@@ -95,7 +95,8 @@ export function createNotifierAgent(deps: BuiltinAgentDeps, options: NotifierOpt
       }
     }
     if (failures.length > 0) {
-      // One failed channel fails the step; a retry sends again on the channels that had succeeded.
+      // One failed channel fails the step. A retry sends again on the channels that had succeeded, under the
+      // same idempotency key, which webhook receivers and mail clients use to drop the repeat.
       const first = failures[0]!.error;
       const sent = deliveries.map((delivery) => delivery.channel).join(', ') || 'none';
       throw new AgentError(
@@ -128,7 +129,7 @@ export function createNotifierAgent(deps: BuiltinAgentDeps, options: NotifierOpt
         source: optionalString(input, 'source') ?? ctx.workflowName,
         labels: optionalObject(input, 'labels') ?? {},
         executionId: ctx.executionId,
-        idempotencyKey: ctx.commandId,
+        idempotencyKey: ctx.idempotencyKey,
       }),
     );
     if (created) deps.logger.warn({ alertId: row.id, severity, title }, 'alert created');
@@ -155,7 +156,7 @@ export function createNotifierAgent(deps: BuiltinAgentDeps, options: NotifierOpt
         message: optionalString(input, 'message') ?? '',
         details: optionalObject(input, 'details') ?? {},
         executionId: ctx.executionId,
-        idempotencyKey: ctx.commandId,
+        idempotencyKey: ctx.idempotencyKey,
       }),
     );
     return {

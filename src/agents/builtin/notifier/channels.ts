@@ -1,6 +1,7 @@
 // How the notifier delivers: `log` writes a pino line (always available, the default), `webhook` POSTs JSON
 // with retries, `email` sends over SMTP_URL with nodemailer. Each returns what it did, or throws an
 // AgentError saying whether another attempt may succeed.
+import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../../../observability/logger.js';
 import { AgentError } from '../../sdk/agent-error.js';
@@ -20,7 +21,8 @@ export interface Notification {
   data: Record<string, unknown>;
   executionId: string;
   stepId: string;
-  commandId: string;
+  /** The same for every attempt of the step: receivers drop a repeat carrying a key they have seen. */
+  idempotencyKey: string;
 }
 
 export interface Delivery {
@@ -68,7 +70,12 @@ export async function deliverToWebhook(
       step_id: notification.stepId,
       sent_at: new Date().toISOString(),
     },
-    { ...options, signal, headers: { 'idempotency-key': notification.commandId }, errorPrefix: 'WEBHOOK' },
+    {
+      ...options,
+      signal,
+      headers: { 'idempotency-key': notification.idempotencyKey },
+      errorPrefix: 'WEBHOOK',
+    },
   );
   return {
     channel: 'webhook',
@@ -110,7 +117,12 @@ export async function deliverByEmail(
       to: recipients,
       subject: `[${notification.severity}] ${notification.subject}`,
       text: notification.message,
-      headers: { 'X-Percolator-Execution': notification.executionId },
+      // A retry of the step sends the same Message-ID, which mail clients show once.
+      messageId: `<${createHash('sha256').update(notification.idempotencyKey).digest('hex')}@percolator>`,
+      headers: {
+        'X-Percolator-Execution': notification.executionId,
+        'Idempotency-Key': notification.idempotencyKey,
+      },
     })) as { messageId?: string; accepted?: unknown[]; rejected?: unknown[] };
     return {
       channel: 'email',

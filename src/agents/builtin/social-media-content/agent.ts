@@ -188,7 +188,7 @@ export function createSocialMediaAgent(deps: BuiltinAgentDeps): AgentDefinition 
         hashtags: hashtagsOf(content),
         publishAt,
         executionId: ctx.executionId,
-        idempotencyKey: ctx.commandId,
+        idempotencyKey: ctx.idempotencyKey,
       }),
     );
     return {
@@ -248,7 +248,7 @@ export function createSocialMediaAgent(deps: BuiltinAgentDeps): AgentDefinition 
         platform,
         content,
         hashtags: hashtagsOf(content),
-        idempotencyKey: ctx.commandId,
+        idempotencyKey: ctx.idempotencyKey,
         signal: ctx.signal,
       }),
     );

@@ -40,6 +40,7 @@ describe('buildRequest', () => {
       { text: 'hi' },
       {
         commandId: 'exec-1:step:2',
+        idempotencyKey: 'exec-1:step',
         executionId: 'exec-1',
         stepId: 'step',
         attempt: 2,
@@ -55,6 +56,7 @@ describe('buildRequest', () => {
     expect(request.url).toBe('http://agent:8081/actions/summarise');
     expect(JSON.parse(request.body)).toEqual({
       command_id: 'exec-1:step:2',
+      idempotency_key: 'exec-1:step',
       execution_id: 'exec-1',
       step_id: 'step',
       attempt: 2,
@@ -68,7 +70,8 @@ describe('buildRequest', () => {
     expect(request.headers).toMatchObject({
       authorization: 'Bearer x',
       'content-type': 'application/json',
-      'idempotency-key': 'exec-1:step:2',
+      // The step's key, not the attempt's command id: the service sees a retry as the same request.
+      'idempotency-key': 'exec-1:step',
       traceparent: TRACEPARENT,
       'percolator-attempt': '2',
       'percolator-deadline': '2025-03-01T12:00:00.000Z',

@@ -15,6 +15,7 @@ export function handlerContext(overrides: Partial<HandlerContext> = {}): TestCon
   const executionId = `exec-${randomUUID()}`;
   return {
     commandId: `${executionId}:step:1`,
+    idempotencyKey: `${executionId}:step`,
     executionId,
     stepId: 'step',
     attempt: 1,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRegistry, OutcomeWindow, percentile } from '../../../../src/agents/registry/index.js';
+import { DEFAULT_FORGET_AFTER_MS } from '../../../../src/agents/registry/agent-registry.js';
 import type { AgentHeartbeat, AgentResult } from '../../../../src/kafka/envelopes.js';
 
 const T0 = 1_700_000_000_000;
@@ -220,6 +221,27 @@ describe('AgentRegistry', () => {
     time.now = T0 + 200_000;
     expect(registry.health('writer')).toBeUndefined();
     expect(registry.list()).toEqual([]);
+  });
+
+  it('drops an instance five minutes after it went silent or stopped, by default', () => {
+    const { time, now } = clock();
+    const registry = new AgentRegistry({ now });
+    registry.observeHeartbeat(heartbeat({ instance_id: 'crashed' }));
+    registry.observeHeartbeat(heartbeat({ instance_id: 'stopped' }));
+    registry.observeHeartbeat(heartbeat({ instance_id: 'stopped', sent_at: T0 + 1_000, capacity: 0 }));
+    // Heartbeats every 5 s: 'crashed' counts as online until 15 s after its last one.
+    for (let at = T0; at <= T0 + 310_000; at += 5_000) {
+      registry.observeHeartbeat(heartbeat({ instance_id: 'alive', sent_at: at }));
+    }
+    time.now = T0 + 15_000 + DEFAULT_FORGET_AFTER_MS - 1_000;
+    // The stopped one went offline at its last heartbeat, 14 s before the crashed one.
+    expect(registry.list()[0]?.instances).toEqual({ online: 1, total: 2 });
+    expect(registry.health('writer')?.instances.map((instance) => instance.instanceId)).toEqual([
+      'alive',
+      'crashed',
+    ]);
+    time.now = T0 + 15_000 + DEFAULT_FORGET_AFTER_MS + 1_000;
+    expect(registry.health('writer')?.instances.map((instance) => instance.instanceId)).toEqual(['alive']);
   });
 
   it('leaves actions unknown for an agent advertising none (a bridge whose service lists nothing)', () => {
