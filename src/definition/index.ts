@@ -7,7 +7,7 @@ export type { DefinitionSource, SourceFormat } from './source-reader.js';
 export type { Problem, Severity } from './problem.js';
 export { hasErrors } from './problem.js';
 export type { AgentCatalog } from './agent-catalog.js';
-export { staticAgentCatalog } from './agent-catalog.js';
+export { layeredAgentCatalog, staticAgentCatalog } from './agent-catalog.js';
 export { DEFAULT_DEFINITION_LIMITS, resolveDefinitionLimits } from './limits.js';
 export type { DefinitionLimits, DefinitionLimitOptions } from './limits.js';
 export { DEFAULT_RETRY_POLICY } from './retry-defaults.js';

@@ -201,6 +201,7 @@ function readCompensate(
   const action = reader.string('action', { required: true });
   const input = reader.expression('input');
   if (agentType === undefined || action === undefined) return undefined;
+  checkAgentType(reader, catalog, agentType);
   checkAction(reader, catalog, agentType, action, 'action');
   return withoutUndefined({ agent_type: agentType, action, input }) as CompensationDefinition;
 }
@@ -224,6 +225,7 @@ const readersByType: Record<
   agent: (step, catalog) => {
     const agentType = step.string('agent_type', { required: true, hint: ': which agent runs this step' });
     const action = step.string('action', { required: true, hint: ': what the agent is asked to do' });
+    if (agentType !== undefined) checkAgentType(step, catalog, agentType);
     if (agentType !== undefined && action !== undefined)
       checkAction(step, catalog, agentType, action, 'action');
     return { agent_type: agentType, action, parameters: step.map('parameters') };
@@ -265,6 +267,24 @@ const readersByType: Record<
   end: () => ({}),
   fail: (step) => ({ message: step.string('message') }),
 };
+
+/**
+ * A warning, not an error: the agent may simply not be deployed yet. But a typo'd type would leave its
+ * executions waiting for an agent that never comes, so say so while the author is still looking.
+ */
+function checkAgentType(reader: FieldReader, catalog: AgentCatalog | undefined, agentType: string): void {
+  const announced = catalog?.announcedTypes?.();
+  if (announced === undefined || announced.includes(agentType)) return;
+  reader.problems.warning(
+    reader.at('agent_type'),
+    'unknown-agent-type',
+    `${reader.name('agent_type')}: no agent of type '${agentType}' has ever announced itself` +
+      `${didYouMean(agentType, announced)}; ` +
+      (announced.length > 0
+        ? `announced types are ${announced.join(', ')}`
+        : 'no agent has announced itself yet'),
+  );
+}
 
 export function checkAction(
   reader: FieldReader,

@@ -2,7 +2,7 @@
 // Types are cached per schema id so encoding and decoding a batch costs no registry round trip.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { PercolatorError } from '../errors.js';
+import { PercolatorError, withRetry } from '../errors.js';
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
@@ -28,6 +28,61 @@ export class AvroCodecError extends PercolatorError {
   }
 }
 
+/** A registration that lost a race with another process registering the same new subject; retrying settles it. */
+export class RegistrationRaceError extends PercolatorError {
+  constructor(subject: string, cause: unknown) {
+    super(
+      'SCHEMA_REGISTRY_RACE',
+      `registering ${subject} raced another registration: ${(cause as Error).message}`,
+      true,
+      { cause },
+    );
+    this.name = 'RegistrationRaceError';
+  }
+}
+
+// Racing registrations settle within a few round trips; a registry that stays down is reported after ~5 s.
+const REGISTER_RETRY = { attempts: 6, initialDelayMs: 100, maxDelayMs: 2_000 };
+
+interface RegistryResponseError {
+  status?: number;
+  url?: string;
+  message?: string;
+}
+
+/**
+ * @kafkajs/confluent-schema-registry registers a new subject in three calls: GET /config/<subject> (404:
+ * a first registration), POST the version, then PUT /config/<subject> to set its compatibility. Two
+ * processes registering a new subject at once both see the 404, and Apicurio refuses the second PUT with
+ * 409 "A rule named 'COMPATIBILITY' already exists": the version is registered and the rule set, so that
+ * case is success once the id is read back. Any other "already exists" conflict is a race to retry.
+ * An incompatible schema (also 409) and other client errors are final.
+ */
+export function registrationFailure(subject: string, error: unknown): PercolatorError | 'rule-set-by-racer' {
+  const { status, url = '', message = String(error) } = (error ?? {}) as RegistryResponseError;
+  if (status === 409 && /already exists/i.test(message)) {
+    return /^put .*\/config\//i.test(url) ? 'rule-set-by-racer' : new RegistrationRaceError(subject, error);
+  }
+  // The client reports a registry that did not answer as status 400 with the socket error as its text,
+  // after retrying a few times itself; 5xx: the registry failed.
+  const retriable =
+    status === undefined
+      ? !isClientLibraryError(error)
+      : status >= 500 || (status === 400 && NETWORK_ERROR.test(message));
+  return new PercolatorError('SCHEMA_REGISTRY', `registering ${subject} failed: ${message}`, retriable, {
+    cause: error,
+  });
+}
+
+const NETWORK_ERROR =
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b|socket hang up/;
+
+// The client's own checks (compatibility mismatch, invalid schema) throw without a status; repeating them
+// gives the same answer.
+function isClientLibraryError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('ConfluentSchemaRegistry');
+}
+
 export class AvroCodec {
   private readonly types = new Map<number, avro.Type>();
   private readonly pending = new Map<number, Promise<avro.Type>>();
@@ -43,24 +98,32 @@ export class AvroCodec {
     );
   }
 
-  /** Registers the schema under the subject (idempotent for an identical schema) and returns its id. */
+  /**
+   * Registers the schema under the subject (idempotent for an identical schema) and returns its id.
+   * Safe when several processes register the same new subject at once (every first deployment): see
+   * registrationFailure.
+   */
   async register(subject: string, schema: AvroSchemaJson): Promise<number> {
-    let id: number;
-    try {
-      ({ id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject },
-      ));
-    } catch (error) {
-      throw new PercolatorError(
-        'SCHEMA_REGISTRY',
-        `registering ${subject} failed: ${(error as Error).message}`,
-        true,
-        { cause: error },
-      );
-    }
+    const id = await withRetry(() => this.registerOnce(subject, schema), REGISTER_RETRY);
     if (!this.types.has(id)) this.types.set(id, avro.Type.forSchema(schema as avro.Schema));
     return id;
+  }
+
+  private async registerOnce(subject: string, schema: AvroSchemaJson): Promise<number> {
+    const confluentSchema = { type: SchemaType.AVRO, schema: JSON.stringify(schema) } as const;
+    try {
+      return (await this.registry.register(confluentSchema, { subject })).id;
+    } catch (error) {
+      const failure = registrationFailure(subject, error);
+      if (failure !== 'rule-set-by-racer') throw failure;
+    }
+    // The schema version was created before the client set the rule; another process set it first.
+    try {
+      return await this.registry.getRegistryIdBySchema(subject, confluentSchema);
+    } catch (error) {
+      const failure = registrationFailure(subject, error);
+      throw failure === 'rule-set-by-racer' ? new RegistrationRaceError(subject, error) : failure;
+    }
   }
 
   /** Synchronous on purpose: the hot path encodes whole batches after their schemas were registered once. */

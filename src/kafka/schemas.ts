@@ -115,7 +115,8 @@ export interface RegisterEnvelopesOptions {
 
 /**
  * Registers every envelope schema; idempotent, since the registry answers an identical schema with
- * its existing id. A change the subject's compatibility rule (BACKWARD) refuses fails the call.
+ * its existing id, and safe when several engine processes do it at once on a new registry (see
+ * AvroCodec.register). A change the subject's compatibility rule (BACKWARD) refuses fails the call.
  */
 export async function registerEnvelopes(
   codec: AvroCodec,

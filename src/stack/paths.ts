@@ -29,7 +29,8 @@ export interface StackPaths {
     serverProperties: string;
     log4jProperties: string;
   };
-  registry: JavaServicePaths & { app: string };
+  /** `database`: the file naming the stack's own registry database (see registry-database.ts). */
+  registry: JavaServicePaths & { app: string; database: string };
 }
 
 export function stackPaths(packageRoot: string = PACKAGE_ROOT): StackPaths {
@@ -59,6 +60,7 @@ export function stackPaths(packageRoot: string = PACKAGE_ROOT): StackPaths {
       pom: join(packageRoot, 'stack', 'apicurio', 'pom.xml'),
       home: registryHome,
       app: join(registryHome, 'app'),
+      database: join(registryHome, 'database'),
       log: join(logsDir, 'apicurio.log'),
       pid: join(runDir, 'apicurio.pid'),
     },

@@ -1,4 +1,5 @@
-// Apicurio Registry, unpacked from its Maven Central distribution, keeping its schemas in Postgres.
+// Apicurio Registry, unpacked from its Maven Central distribution, keeping its schemas in the stack's own
+// Postgres database.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatHostPort, type StackEndpoints } from './endpoints.js';
@@ -10,8 +11,8 @@ import type { StackPaths } from './paths.js';
 import { probeRegistry } from './probes.js';
 import { processMarker } from './processes.js';
 import { registryJvmArgs } from './registry-config.js';
+import { chooseRegistryDatabase } from './registry-database.js';
 
-export const REGISTRY_DATABASE = 'apicurio';
 export const REQUIRED_COMPATIBILITY = 'BACKWARD';
 
 // 3.3.x classes are Java 21 bytecode (class file version 65).
@@ -60,7 +61,8 @@ export function registryService(paths: StackPaths, endpoints: StackEndpoints): J
         http: endpoints.registry,
         management: endpoints.registryManagement,
         postgres: endpoints.postgres,
-        database: REGISTRY_DATABASE,
+        // Chosen, created in Postgres and recorded by `stack up` before any Java service starts.
+        database: chooseRegistryDatabase(paths).name,
         marker,
       });
       return { command: java.command, args, cwd: registry.app, logFile: registry.log };

@@ -8,7 +8,8 @@ import { StackError } from './errors.js';
 import { ensureJavaService, javaServiceState, stopJavaService, type JavaService } from './java-service.js';
 import { kafkaService } from './kafka.js';
 import { stackPaths, type StackPaths } from './paths.js';
-import { REGISTRY_DATABASE, registryService } from './registry.js';
+import { chooseRegistryDatabase, recordRegistryDatabase } from './registry-database.js';
+import { registryService } from './registry.js';
 import { formatState, type ServiceState } from './report.js';
 import { ensureSystemService, postgresService, redisService, systemServiceState } from './system-services.js';
 
@@ -35,10 +36,10 @@ function services(config: PercolatorConfig, paths = stackPaths()): Services {
   };
 }
 
-/** The databases Percolator uses: the configured one, its `_test` twin, and the registry's. */
-export function requiredDatabases(configured: string): string[] {
+/** The databases Percolator uses: the configured one, its `_test` twin, and the stack's registry database. */
+export function requiredDatabases(configured: string, registryDatabase: string): string[] {
   const base = configured.replace(/_test$/, '');
-  return [...new Set([base, `${base}_test`, REGISTRY_DATABASE])];
+  return [...new Set([base, `${base}_test`, registryDatabase])];
 }
 
 export async function stackUp(config: PercolatorConfig, say: Say): Promise<void> {
@@ -46,16 +47,22 @@ export async function stackUp(config: PercolatorConfig, say: Say): Promise<void>
   mkdirSync(s.paths.logsDir, { recursive: true });
   mkdirSync(s.paths.runDir, { recursive: true });
 
+  // Decided before Kafka starts: a stack whose Kafka was formatted before keeps the shared database.
+  const registryDatabase = chooseRegistryDatabase(s.paths);
   await settleAll([
     ensureSystemService(s.redis, s.paths).then(report(say)),
     ensureSystemService(s.postgres, s.paths).then(async (state) => {
-      const created = await ensureDatabases(
+      const { created, replaced } = await ensureDatabases(
         s.endpoints.postgres,
-        requiredDatabases(s.endpoints.postgres.database),
+        requiredDatabases(s.endpoints.postgres.database, registryDatabase.name),
+        registryDatabase.fresh ? [registryDatabase.name] : [],
       );
-      return report(say)(
-        created.length ? { ...state, note: `${state.note}; created ${created.join(', ')}` } : state,
-      );
+      recordRegistryDatabase(s.paths, registryDatabase.name);
+      const changes = [
+        ...(created.length ? [`created ${created.join(', ')}`] : []),
+        ...(replaced.length ? [`emptied ${replaced.join(', ')} (left by an earlier checkout here)`] : []),
+      ];
+      return report(say)(changes.length ? { ...state, note: [state.note, ...changes].join('; ') } : state);
     }),
   ]);
   await settleAll([

@@ -136,6 +136,8 @@ interface TypeRecord {
 
 export class AgentRegistry implements AgentDirectory, AgentCatalog {
   private readonly types = new Map<string, TypeRecord>();
+  /** Every type a heartbeat announced, kept after its instances are forgotten: "ever announced". */
+  private readonly announced = new Set<string>();
   private readonly defaultIntervalMs: number;
   private readonly missed: number;
   private readonly windowMs: number;
@@ -171,6 +173,7 @@ export class AgentRegistry implements AgentDirectory, AgentCatalog {
 
   /** Takes an instance's heartbeat; an older one than what is known is ignored. */
   observeHeartbeat(heartbeat: AgentHeartbeat): void {
+    this.announced.add(heartbeat.agent_type);
     const record = this.record(heartbeat.agent_type, Math.min(heartbeat.sent_at, this.now()));
     record.firstSeenAt = Math.min(record.firstSeenAt, heartbeat.sent_at);
     const known = record.instances.get(heartbeat.instance_id);
@@ -218,6 +221,10 @@ export class AgentRegistry implements AgentDirectory, AgentCatalog {
       durationMs: result.duration_ms,
       failed: result.status === 'FAILED',
     });
+  }
+
+  announcedTypes(): readonly string[] {
+    return [...this.announced].sort();
   }
 
   actionsOf(agentType: string): readonly string[] | undefined {

@@ -18,7 +18,8 @@ export function registerStackCommand(program: Command): void {
     .summary('start what is not running and wait until every service answers')
     .description(
       "start Kafka (KRaft, single node) and Apicurio Registry under .stack/, use the machine's Redis and " +
-        'Postgres (installing and starting them only when they do not answer), create the databases, and wait ' +
+        'Postgres (installing and starting them only when they do not answer), create the databases (the ' +
+        "registry's own, empty for a new .stack/, is named in .stack/apicurio/database), and wait " +
         'until every service answers; a quick no-op when all already do',
     )
     .action(async () => {

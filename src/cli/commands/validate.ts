@@ -1,9 +1,13 @@
-// `percolator validate FILE... [--json]`: checks workflow definitions without touching any service, for editors,
-// CI pipelines and humans. Exit codes: 0 all valid, 1 some invalid, 2 usage error or unreadable file.
+// `percolator validate FILE... [--json] [--offline]`: checks workflow definitions for editors, CI pipelines and
+// humans. Agent actions are checked against the built-in agents' catalog, and, when Kafka answers, against the
+// agents announced to the engine (whose types a step must name, or it gets a warning).
+// Exit codes: 0 all valid, 1 some invalid, 2 usage error or unreadable file.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { compileWorkflow, hasErrors, type Problem } from '../../definition/index.js';
+import { loadConfig } from '../../config/config.js';
+import { compileWorkflow, hasErrors, type AgentCatalog, type Problem } from '../../definition/index.js';
+import { liveAgentCatalog, validationCatalog, type LiveCatalog } from '../agent-catalogs.js';
 
 export const EXIT_VALID = 0;
 export const EXIT_INVALID = 1;
@@ -17,7 +21,12 @@ export interface ValidateIo {
 
 export interface ValidateOptions {
   readonly json?: boolean;
+  /** Check against the built-in agents only; do not look for the running ones in Kafka. */
+  readonly offline?: boolean;
 }
+
+/** Reading the announced agents takes a Kafka round trip or two; a Kafka that does not answer costs this much. */
+const LIVE_CATALOG_TIMEOUT_MS = 10_000;
 
 type FileReport =
   | { readonly file: string; readonly valid: boolean; readonly problems: readonly Problem[] }
@@ -35,6 +44,10 @@ export function registerValidateCommand(program: Command, io: ValidateIo = defau
     .description('check workflow definition files (YAML or JSON) and report every problem with its location')
     .argument('<files...>', 'definition files to check')
     .option('--json', 'print a machine-readable report: {files: [{file, valid, problems}]}')
+    .option(
+      '--offline',
+      "check actions against the built-in agents only; don't read the announced agents from Kafka",
+    )
     .addHelpText(
       'after',
       `
@@ -42,6 +55,13 @@ Output:
   OK <file>                                for a valid file (warnings, if any, are listed before it)
   <file>:<line>:<col> <message>            for each error
   <file>:<line>:<col> warning: <message>   for each warning (warnings do not make a file invalid)
+
+Agents:
+  An action a built-in agent (social-media-content, feedback-analyst, inventory, notifier) does not
+  offer is an error, as the API says. Unless --offline, the agents announced to the engine are also read
+  from Kafka (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX): their actions are checked too, and a step
+  whose agent_type no agent ever announced gets a warning. When Kafka does not answer within 10 s, a
+  note on stderr says so and the check goes on offline.
 
 Exit codes:
   0  every file is valid
@@ -58,8 +78,19 @@ export async function runValidate(
   options: ValidateOptions,
   io: ValidateIo = defaultIo,
 ): Promise<number> {
+  let live: LiveCatalog | undefined;
+  if (!options.offline && files.length > 0) {
+    live = await liveAgentCatalog(loadConfig(), LIVE_CATALOG_TIMEOUT_MS);
+    if ('unavailable' in live) {
+      io.err(
+        `percolator validate: the announced agents could not be read (${live.unavailable}); ` +
+          'checking against the built-in agents only',
+      );
+    }
+  }
+  const catalog = validationCatalog(live);
   const reports: FileReport[] = [];
-  for (const file of files) reports.push(await validateFile(file, io));
+  for (const file of files) reports.push(await validateFile(file, io, catalog));
   if (options.json) {
     io.out(JSON.stringify({ files: reports }, null, 2));
   } else {
@@ -69,7 +100,7 @@ export async function runValidate(
   return reports.every((report) => report.valid) ? EXIT_VALID : EXIT_INVALID;
 }
 
-async function validateFile(file: string, io: ValidateIo): Promise<FileReport> {
+async function validateFile(file: string, io: ValidateIo, agentCatalog: AgentCatalog): Promise<FileReport> {
   let bytes: Uint8Array;
   try {
     bytes = await io.readFile(file);
@@ -77,7 +108,7 @@ async function validateFile(file: string, io: ValidateIo): Promise<FileReport> {
     return { file, valid: false, error: readFailure(error) };
   }
   const format = extname(file).toLowerCase() === '.json' ? 'json' : 'auto';
-  const { problems } = compileWorkflow(bytes, { format });
+  const { problems } = compileWorkflow(bytes, { format, agentCatalog });
   return { file, valid: !hasErrors(problems), problems };
 }
 

@@ -98,11 +98,15 @@ describe('percolator validate', () => {
   });
 });
 
+// Each spawn starts a Node process that loads the whole CLI: about a second alone, several on a busy machine.
+const SPAWNING_TEST_TIMEOUT_MS = 60_000;
+
 describe('the percolator binary', () => {
   beforeAll(() => {
     // Build output may carry type errors from unrelated work in progress; emitting is what matters here.
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
-  }, 120_000);
+    // A full tsc took over 120 s with both cores busy.
+  }, 300_000);
 
   function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
     const result = spawnSync(process.execPath, ['bin/percolator.js', 'validate', ...args], {
@@ -111,25 +115,33 @@ describe('the percolator binary', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
-  it('exits 0, 1 and 2 as documented', () => {
-    expect(run(SEED)).toEqual({ status: 0, stdout: `OK ${SEED}\n`, stderr: '' });
-    const invalid = run(BROKEN);
-    expect(invalid.status).toBe(1);
-    expect(invalid.stdout).toMatch(
-      /^tests\/fixtures\/workflows\/invalid\/unknown-step-type\.yaml:8:13 step 'generate'/,
-    );
-    expect(run().status).toBe(2);
-    expect(run('no/such/file.yaml')).toMatchObject({
-      status: 2,
-      stderr: 'percolator validate: cannot read no/such/file.yaml: no such file\n',
-    });
-  });
+  it(
+    'exits 0, 1 and 2 as documented',
+    () => {
+      expect(run(SEED)).toEqual({ status: 0, stdout: `OK ${SEED}\n`, stderr: '' });
+      const invalid = run(BROKEN);
+      expect(invalid.status).toBe(1);
+      expect(invalid.stdout).toMatch(
+        /^tests\/fixtures\/workflows\/invalid\/unknown-step-type\.yaml:8:13 step 'generate'/,
+      );
+      expect(run().status).toBe(2);
+      expect(run('no/such/file.yaml')).toMatchObject({
+        status: 2,
+        stderr: 'percolator validate: cannot read no/such/file.yaml: no such file\n',
+      });
+    },
+    SPAWNING_TEST_TIMEOUT_MS,
+  );
 
-  it('documents the exit codes in --help', () => {
-    const help = spawnSync(process.execPath, ['bin/percolator.js', 'validate', '--help'], {
-      encoding: 'utf8',
-    });
-    expect(help.status).toBe(0);
-    expect(help.stdout).toContain('2  usage error (e.g. no file given) or a file that cannot be read');
-  });
+  it(
+    'documents the exit codes in --help',
+    () => {
+      const help = spawnSync(process.execPath, ['bin/percolator.js', 'validate', '--help'], {
+        encoding: 'utf8',
+      });
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('2  usage error (e.g. no file given) or a file that cannot be read');
+    },
+    SPAWNING_TEST_TIMEOUT_MS,
+  );
 });

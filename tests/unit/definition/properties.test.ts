@@ -101,101 +101,123 @@ const definitionArbitrary = fc
     },
   }));
 
+// Hundreds of generated definitions each: a second alone, many more on a busy 2-core machine.
+const PROPERTY_TIMEOUT_MS = 60_000;
 describe('properties', () => {
-  it('never throws on arbitrary JSON values', () => {
-    fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
-        const result = compileWorkflow({ workflow: value } as Record<string, unknown>);
-        expect(Array.isArray(result.problems)).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('never throws on arbitrary text or bytes', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.uint8Array({ maxLength: 400 })), (source) => {
-        expect(Array.isArray(compileWorkflow(source).problems)).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('never throws on mutations of a valid definition', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(SEED.length), fc.nat(6), fc.string({ maxLength: 4 })), {
-          minLength: 1,
-          maxLength: 4,
+  it(
+    'never throws on arbitrary JSON values',
+    () => {
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+          const result = compileWorkflow({ workflow: value } as Record<string, unknown>);
+          expect(Array.isArray(result.problems)).toBe(true);
         }),
-        (edits) => {
-          let text = SEED;
-          for (const [at, remove, insert] of edits)
-            text = text.slice(0, at) + insert + text.slice(at + remove);
-          const result = compileWorkflow(text);
-          for (const problem of result.problems) expect(typeof problem.message).toBe('string');
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('compiles every accepted random graph so that every step is reachable and ordered', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(definitionArbitrary, (definition) => {
-        const result = compileWorkflow(definition);
-        if (!result.workflow) {
-          expect(result.problems.some((problem) => problem.severity === 'error')).toBe(true);
-          return;
-        }
-        accepted++;
-        const { workflow } = result;
-        expect(reachableSteps(workflow)).toEqual(new Set(workflow.stepOrder));
-        expect([...workflow.topologicalOrder].sort()).toEqual([...workflow.stepOrder].sort());
-        const position = new Map(workflow.topologicalOrder.map((id, index) => [id, index]));
-        for (const step of workflow.steps.values()) {
-          for (const edge of step.successors)
-            expect(position.get(edge.to)).toBeGreaterThan(position.get(step.id) ?? -1);
-        }
-      }),
-      { numRuns: 500 },
-    );
-    expect(accepted).toBeGreaterThan(0);
-  });
-
-  it('accepts any acyclic graph of well-formed steps', () => {
-    const dag = fc
-      .integer({ min: 1, max: 10 })
-      .chain((count) =>
-        fc
-          .array(fc.tuple(fc.nat(count - 1), fc.nat(count - 1)), { maxLength: count * 2 })
-          .map((pairs) => ({ count, pairs: pairs.filter(([a, b]) => a < b) })),
+        { numRuns: 300 },
       );
-    fc.assert(
-      fc.property(dag, ({ count, pairs }) => {
-        const ids = Array.from({ length: count }, (_, index) => `s${index}`);
-        const connections = [...new Set(pairs.map(([a, b]) => `${a}:${b}`))].map((key) => {
-          const [a, b] = key.split(':').map(Number);
-          return { from: ids[a as number] as string, to: ids[b as number] as string };
-        });
-        const touched = new Set(connections.flatMap((edge) => [edge.from, edge.to]));
-        // A step no connection touches is a mistake when others are connected; link each such step from s0.
-        if (connections.length > 0) {
-          for (const id of ids.slice(1)) if (!touched.has(id)) connections.push({ from: 's0', to: id });
-          if (!connections.some((edge) => edge.from === 's0')) connections.push({ from: 's0', to: 's1' });
-        }
-        const result = compileWorkflow({
-          workflow: {
-            name: 'dag',
-            steps: ids.map((id) => ({ id, type: 'agent', agent_type: 'w', action: 'a' })),
-            connections,
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'never throws on arbitrary text or bytes',
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.uint8Array({ maxLength: 400 })), (source) => {
+          expect(Array.isArray(compileWorkflow(source).problems)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'never throws on mutations of a valid definition',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(SEED.length), fc.nat(6), fc.string({ maxLength: 4 })), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+          (edits) => {
+            let text = SEED;
+            for (const [at, remove, insert] of edits)
+              text = text.slice(0, at) + insert + text.slice(at + remove);
+            const result = compileWorkflow(text);
+            for (const problem of result.problems) expect(typeof problem.message).toBe('string');
           },
-        });
-        expect(result.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
-        expect(result.workflow?.steps.size).toBe(count);
-      }),
-      { numRuns: 300 },
-    );
-  });
+        ),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'compiles every accepted random graph so that every step is reachable and ordered',
+    () => {
+      let accepted = 0;
+      fc.assert(
+        fc.property(definitionArbitrary, (definition) => {
+          const result = compileWorkflow(definition);
+          if (!result.workflow) {
+            expect(result.problems.some((problem) => problem.severity === 'error')).toBe(true);
+            return;
+          }
+          accepted++;
+          const { workflow } = result;
+          expect(reachableSteps(workflow)).toEqual(new Set(workflow.stepOrder));
+          expect([...workflow.topologicalOrder].sort()).toEqual([...workflow.stepOrder].sort());
+          const position = new Map(workflow.topologicalOrder.map((id, index) => [id, index]));
+          for (const step of workflow.steps.values()) {
+            for (const edge of step.successors)
+              expect(position.get(edge.to)).toBeGreaterThan(position.get(step.id) ?? -1);
+          }
+        }),
+        { numRuns: 500 },
+      );
+      expect(accepted).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'accepts any acyclic graph of well-formed steps',
+    () => {
+      const dag = fc
+        .integer({ min: 1, max: 10 })
+        .chain((count) =>
+          fc
+            .array(fc.tuple(fc.nat(count - 1), fc.nat(count - 1)), { maxLength: count * 2 })
+            .map((pairs) => ({ count, pairs: pairs.filter(([a, b]) => a < b) })),
+        );
+      fc.assert(
+        fc.property(dag, ({ count, pairs }) => {
+          const ids = Array.from({ length: count }, (_, index) => `s${index}`);
+          const connections = [...new Set(pairs.map(([a, b]) => `${a}:${b}`))].map((key) => {
+            const [a, b] = key.split(':').map(Number);
+            return { from: ids[a as number] as string, to: ids[b as number] as string };
+          });
+          const touched = new Set(connections.flatMap((edge) => [edge.from, edge.to]));
+          // A step no connection touches is a mistake when others are connected; link each such step from s0.
+          if (connections.length > 0) {
+            for (const id of ids.slice(1)) if (!touched.has(id)) connections.push({ from: 's0', to: id });
+            if (!connections.some((edge) => edge.from === 's0')) connections.push({ from: 's0', to: 's1' });
+          }
+          const result = compileWorkflow({
+            workflow: {
+              name: 'dag',
+              steps: ids.map((id) => ({ id, type: 'agent', agent_type: 'w', action: 'a' })),
+              connections,
+            },
+          });
+          expect(result.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+          expect(result.workflow?.steps.size).toBe(count);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

@@ -59,8 +59,16 @@ describe('host:port helpers', () => {
 });
 
 describe('requiredDatabases', () => {
-  it('is the configured database, its _test twin and the registry', () => {
-    expect(requiredDatabases('percolator')).toEqual(['percolator', 'percolator_test', 'apicurio']);
-    expect(requiredDatabases('percolator_test')).toEqual(['percolator', 'percolator_test', 'apicurio']);
+  it("is the configured database, its _test twin and the stack's registry database", () => {
+    expect(requiredDatabases('percolator', 'apicurio_x')).toEqual([
+      'percolator',
+      'percolator_test',
+      'apicurio_x',
+    ]);
+    expect(requiredDatabases('percolator_test', 'apicurio_x')).toEqual([
+      'percolator',
+      'percolator_test',
+      'apicurio_x',
+    ]);
   });
 });
