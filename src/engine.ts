@@ -67,6 +67,7 @@ export async function startEngine(
       topicPrefix: config.topicPrefix,
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
       metrics,
+      recovery: { executions: new ExecutionRepository(pool) },
     });
     await orchestrator.start();
     stops.push(() => orchestrator.stop());

@@ -137,7 +137,7 @@ async function drive(name: string, choices: readonly number[], gaps: readonly nu
     // Cancels and workflow timeouts end everything: keep them rare so that runs get somewhere.
     const weighted = options.filter(
       (input) =>
-        (input.kind !== 'cancel' && input.kind !== 'timerFired') || input.timer !== 'workflowTimeout',
+        !(input.kind === 'cancel' || (input.kind === 'timerFired' && input.timer === 'workflowTimeout')),
     );
     const pool = choices[index]! % 10 === 0 ? options : weighted.length > 0 ? weighted : options;
     const input = pool[choices[index]! % pool.length]!;
