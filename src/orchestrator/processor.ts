@@ -26,7 +26,7 @@ export interface ProcessorDeps {
   /** Turns a parked start record back into an input (to cancel a start still waiting for admission). */
   decodeStart: (record: Buffer) => Promise<OrchestratorInput | undefined>;
   /** Rebuilds state Redis lost from the history (src/recovery); without it a missing state is an unknown execution. */
-  recovery?: Pick<StateRecovery, 'recoverMissing' | 'recoverBehind'>;
+  recovery?: Pick<StateRecovery, 'reconcile' | 'recoverBehind'>;
 }
 
 export interface Rejected {
@@ -127,12 +127,10 @@ export class BatchProcessor {
     const stored = await this.deps.metrics.time(this.deps.metrics.redisCall, 'load_states', () =>
       this.deps.store.loadMany([...byExecution.keys()]),
     );
-    // Recovery hook: an input other than a start for an execution without state means Redis lost it.
-    const lost = [...byExecution]
-      .filter(([id, list]) => !stored.get(id) && list.some((input) => input.input.kind !== 'start'))
-      .map(([id]) => id);
-    if (this.deps.recovery && lost.length > 0) {
-      for (const [id, entry] of await this.deps.recovery.recoverMissing(lost)) stored.set(id, entry);
+    // Recovery hook: states Redis lost (missing, or behind the history) are rebuilt before routing.
+    if (this.deps.recovery) {
+      for (const [id, entry] of await this.deps.recovery.reconcile(byExecution, stored))
+        stored.set(id, entry);
     }
     const planned: PlannedTransition[] = [];
     const slotsToFree: string[] = [];

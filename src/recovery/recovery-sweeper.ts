@@ -50,7 +50,8 @@ export class RecoverySweeper {
 
   /** Sweeps when Redis has changed since the last sweep and no other instance is at it; false: nothing left now. */
   async check(): Promise<boolean> {
-    const { redis } = this.options;
+    const { redis, recovery } = this.options;
+    const startedAt = Date.now();
     let runId: string;
     let marker: string | null;
     try {
@@ -58,13 +59,17 @@ export class RecoverySweeper {
     } catch (error) {
       throw toStateError(error, 'checking whether Redis lost its data');
     }
-    if (marker === runId) return false;
+    if (marker === runId) {
+      recovery.clearSuspect(startedAt);
+      return false;
+    }
     const leased = await redis.set(this.leaseKey, this.instance, 'PX', this.leaseMs(), 'NX');
     if (leased !== 'OK') return false;
     try {
       const report = await this.sweep(runId, marker);
       // Written only after a whole sweep: an interrupted one is taken up again by the next check.
       await redis.set(this.markerKey, runId);
+      recovery.clearSuspect(startedAt);
       if (report.rebuilt > 0 || marker !== null) {
         this.options.logger.warn({ runId, ...report }, 'recovery sweep finished');
       }

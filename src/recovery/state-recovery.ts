@@ -39,13 +39,41 @@ interface Plan {
 export class StateRecovery {
   constructor(private readonly deps: StateRecoveryDeps) {}
 
+  // Since when Redis may have come back from a failover or restart with older data than the history (set on
+  // every reconnection, cleared by a sweep check that finds Redis unchanged since the last sweep).
+  private suspectSince: number | undefined;
+
+  /** Redis reconnected: until the sweep has looked, every loaded state is checked against the history. */
+  markSuspect(): void {
+    this.suspectSince ??= Date.now();
+  }
+
+  /** A check that started at `asOf` found Redis swept (or swept it): reconnections before then are cleared. */
+  clearSuspect(asOf: number): void {
+    if (this.suspectSince !== undefined && this.suspectSince <= asOf) this.suspectSince = undefined;
+  }
+
   /**
-   * Executions that got inputs but have no state: those the history knows are rebuilt. Returns what the store
-   * holds for each afterwards (still null for an execution the history never saw).
+   * The processor's hook, with the states it loaded for a batch: executions that got inputs other than a start
+   * but have no state, and (after a reconnection, until the sweep has looked) executions whose state is behind
+   * the history, are rebuilt. Returns the new entries of those rebuilt.
    */
-  async recoverMissing(executionIds: readonly string[]): Promise<Map<string, StoredExecution | null>> {
-    await this.rebuildMany(executionIds, 'input');
-    return this.deps.store.loadMany(executionIds);
+  async reconcile(
+    inputs: ReadonlyMap<string, readonly { input: { kind: string } }[]>,
+    stored: ReadonlyMap<string, StoredExecution | null>,
+  ): Promise<Map<string, StoredExecution | null>> {
+    const missing = [...inputs]
+      .filter(([id, list]) => !stored.get(id) && list.some((input) => input.input.kind !== 'start'))
+      .map(([id]) => id);
+    const suspects = this.suspectSince === undefined ? [] : [...inputs.keys()].filter((id) => stored.get(id));
+    if (missing.length === 0 && suspects.length === 0) return new Map();
+    await this.deps.freshness.caughtUp();
+    const seqs = await this.deps.executions.lastEventSeqs(suspects);
+    const behind = suspects.filter((id) => (seqs.get(id) ?? 0) > storedSeq(stored.get(id) ?? null));
+    if (missing.length === 0 && behind.length === 0) return new Map();
+    await this.rebuildMany(missing, 'input', { historyChecked: true });
+    await this.rebuildMany(behind, 'stale', { historyChecked: true });
+    return this.deps.store.loadMany([...missing, ...behind]);
   }
 
   /**

@@ -47,6 +47,9 @@ export function wireRecovery(options: RecoveryWiringOptions): RecoveryWiring {
     groupId: options.historyGroupId ?? `${options.topicPrefix}.history`,
   });
   const recovery = new StateRecovery({ ...options, freshness });
+  // A reconnection may mean a restarted or failed-over Redis holding older data than the history.
+  options.redis.on('ready', () => recovery.markSuspect());
+  recovery.markSuspect();
   const sweeper = new RecoverySweeper({ ...options, recovery, freshness });
   return {
     recovery,

@@ -29,6 +29,7 @@ import { waitUntil } from '../support/wait.js';
 
 // The issue's figure: 500 executions, 1,000 counting their sub-workflows.
 const IN_FLIGHT = 500;
+const LAGGING = 150;
 
 /** A redis-server of this test's own, without persistence: a restart loses everything, as a crash does. */
 class PrivateRedis {
@@ -101,6 +102,17 @@ class PrivateRedis {
     await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
     client.disconnect();
     await exited;
+  }
+
+  /** What a replica that lags behind would hold: the data as of now, loaded by the next start. */
+  async snapshot(): Promise<void> {
+    const client = new Redis(this.url);
+    await client.save();
+    client.disconnect();
+  }
+
+  forgetSnapshot(): void {
+    rmSync(join(this.dir, 'dump.rdb'), { force: true });
   }
 
   async flushAll(): Promise<void> {
@@ -350,12 +362,27 @@ describe('losing Redis state', () => {
     return engine.output.filter((line) => /rebuilt it from the history|recovery sweep finished/.test(line));
   }
 
-  /** What recovery did since `from` log lines: how many rebuilds, and the sweep's own report (not asserted). */
-  function reportRecovery(label: string, from: number): string[] {
+  /**
+   * What recovery did since `from` log lines, for the record (not asserted): how many executions were rebuilt,
+   * how long after `since` the last one was, and the sweep's own report.
+   */
+  function reportRecovery(label: string, from: number, since: number): string[] {
     const lines = rebuildLog().slice(from);
+    const rebuilds = lines.filter((line) => /rebuilt it from the history/.test(line));
+    const last = Math.max(...rebuilds.map((line) => Date.parse((JSON.parse(line) as { time: string }).time)));
     const sweeps = lines.filter((line) => /sweep finished/.test(line));
-    console.log(`${label}: ${lines.length - sweeps.length} rebuilds logged; ${sweeps.join(' ')}`);
+    console.log(
+      `${label}: ${rebuilds.length} executions rebuilt, the last ${last - since} ms after Redis was back; ${sweeps.join(' ')}`,
+    );
     return lines;
+  }
+
+  async function succeeded(ids: readonly string[], stepId: string): Promise<number> {
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM execution_events WHERE execution_id = ANY($1) AND type = 'StepSucceeded' AND step_id = $2`,
+      [ids, stepId],
+    );
+    return Number(rows[0]!.n);
   }
 
   it('SHUTDOWN NOSAVE and a restart: every execution in flight completes, nothing runs twice', async () => {
@@ -363,18 +390,20 @@ describe('losing Redis state', () => {
     const logged = rebuildLog().length;
     await redis.shutdownNoSave();
     await redis.run();
+    const back = Date.now();
     await signal(ids, ns);
     await expectAllCompleted(ids, ns);
-    expect(reportRecovery('restart', logged).length).toBeGreaterThan(0);
+    expect(reportRecovery('restart', logged, back).length).toBeGreaterThan(0);
   }, 420_000);
 
   it('FLUSHALL: every execution in flight completes, nothing runs twice', async () => {
     const { ids, ns } = await startInFlight(IN_FLIGHT);
     const logged = rebuildLog().length;
     await redis.flushAll();
+    const back = Date.now();
     await signal(ids, ns);
     await expectAllCompleted(ids, ns);
-    expect(reportRecovery('flushall', logged).length).toBeGreaterThan(0);
+    expect(reportRecovery('flushall', logged, back).length).toBeGreaterThan(0);
   }, 420_000);
 
   it('Redis down for a while as starts keep arriving: nothing accepted is lost', async () => {
@@ -393,12 +422,29 @@ describe('losing Redis state', () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
     await redis.run();
+    const back = Date.now();
     await signal(before.ids, before.ns);
     await waitUntil(async () => laterIds.every((id) => calls.has(`${id}:slow:1`)), 180_000);
     await signal(laterIds, later);
     await expectAllCompleted([...before.ids, ...laterIds], [...before.ns, ...later]);
-    reportRecovery('down', logged);
+    reportRecovery('down', logged, back);
   }, 600_000);
+
+  it('a failover to a replica that lagged behind: states behind the history are rebuilt, nothing runs twice', async () => {
+    const { ids, ns } = await startInFlight(LAGGING);
+    await redis.snapshot();
+    // What the replica missed: every execution's slow agent step completed.
+    await waitUntil(async () => (await succeeded(ids, 'slow')) === ids.length, 120_000);
+    const logged = rebuildLog().length;
+    await redis.shutdownNoSave();
+    await redis.run();
+    const back = Date.now();
+    redis.forgetSnapshot();
+    await signal(ids, ns);
+    await expectAllCompleted(ids, ns);
+    const lines = reportRecovery('lagging replica', logged, back);
+    expect(lines.some((line) => /"trigger":"(stale|sweep)"/.test(line))).toBe(true);
+  }, 420_000);
 });
 
 function withDatabase(url: string, database: string): string {
