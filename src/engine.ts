@@ -94,6 +94,7 @@ export async function startEngine(
       topicPrefix: config.topicPrefix,
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
       metrics,
+      recovery: { executions: new ExecutionRepository(pool) },
     });
     consumers.watch(...orchestrator.consumerRunners());
     await orchestrator.start();

@@ -176,6 +176,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly stateRebuilds = new Counter({
+    name: 'percolator_state_rebuilds_total',
+    help: 'Executions whose lost Redis state was rebuilt from the event history, by what revealed the loss (input, stale, sweep)',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+  readonly recoverySweepChecked = new Counter({
+    name: 'percolator_recovery_sweep_checked_total',
+    help: 'Executions the recovery sweep checked (running in the history) after Redis lost its data',
+    registers: [this.registry],
+  });
+  readonly recoverySweepRunning = new Gauge({
+    name: 'percolator_recovery_sweep_running',
+    help: '1 while this instance sweeps for executions Redis lost, else 0',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'percolator_' });

@@ -23,6 +23,8 @@ import { KnownTopics } from './known-topics.js';
 import { OutboxPublisher } from './outbox-publisher.js';
 import { BatchProcessor, type Rejected } from './processor.js';
 import { WorkflowGraphs } from './workflow-graphs.js';
+import type { ExecutionRepository } from '../store/execution-repository.js';
+import { wireRecovery, type RecoveryWiring } from '../recovery/wire-recovery.js';
 
 export interface OrchestratorOptions {
   kafka: Kafka;
@@ -41,6 +43,11 @@ export interface OrchestratorOptions {
   sessionTimeoutMs?: number;
   /** The process's metrics (shared with /metrics); a private set when absent. */
   metrics?: Metrics;
+  /**
+   * Rebuilding state Redis lost from the Postgres history (src/recovery). Without it a lost state stays lost.
+   * `historyGroupId` is the history sink's consumer group (default `<prefix>.history`).
+   */
+  recovery?: { executions: ExecutionRepository; historyGroupId?: string; checkIntervalMs?: number };
 }
 
 export class Orchestrator {
@@ -56,6 +63,7 @@ export class Orchestrator {
   private readonly processor: BatchProcessor;
   private readonly groupId: string;
   private readonly loops: Promise<void>[] = [];
+  private readonly recovery?: RecoveryWiring;
   private running = false;
 
   constructor(private readonly options: OrchestratorOptions) {
@@ -99,10 +107,30 @@ export class Orchestrator {
       admission: this.admission,
       executionsTopic: this.topics.executions,
     });
+    const graphs = new WorkflowGraphs(options.repository, this.metrics);
+    const encoder = new EffectEncoder(options.codec, this.topics);
+    if (options.recovery) {
+      this.recovery = wireRecovery({
+        ...options.recovery,
+        kafka: options.kafka,
+        redis: options.redis,
+        keyPrefix,
+        topicPrefix: options.topicPrefix,
+        eventsTopic: this.topics.executionEvents,
+        store: this.store,
+        graphs,
+        encoder,
+        publisher: this.publisher,
+        admission: this.admission,
+        logger: options.logger,
+        metrics: this.metrics,
+      });
+    }
     this.processor = new BatchProcessor({
       store: this.store,
-      graphs: new WorkflowGraphs(options.repository, this.metrics),
-      encoder: new EffectEncoder(options.codec, this.topics),
+      graphs,
+      encoder,
+      ...(this.recovery ? { recovery: this.recovery.recovery } : {}),
       publisher: this.publisher,
       admission: this.admission,
       logger: options.logger,
@@ -127,6 +155,8 @@ export class Orchestrator {
     this.loops.push(this.every(this.options.timerPollMs ?? 100, () => this.fireDueTimers()));
     this.loops.push(this.every(this.options.sweepIntervalMs ?? 5000, () => this.sweep()));
     this.loops.push(this.every(5000, () => this.refreshGauges()));
+    const recovery = this.recovery;
+    if (recovery) this.loops.push(this.every(recovery.checkIntervalMs, () => recovery.sweeper.check()));
     this.options.logger.info(
       { group: this.groupId, topics: this.topics.orchestratorInputs },
       'orchestrator started',
@@ -137,7 +167,7 @@ export class Orchestrator {
     this.running = false;
     await this.runner.stop();
     await Promise.allSettled(this.loops);
-    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect(), this.recovery?.close()]);
     this.options.logger.info('orchestrator stopped');
   }
 

@@ -13,6 +13,7 @@ import type { EffectEncoder } from './effects.js';
 import type { OrchestratorInput } from './inputs.js';
 import type { OutboxPublisher, PendingOutbox } from './outbox-publisher.js';
 import type { WorkflowGraphs } from './workflow-graphs.js';
+import type { StateRecovery } from '../recovery/state-recovery.js';
 
 export interface ProcessorDeps {
   store: ExecutionStore;
@@ -28,6 +29,8 @@ export interface ProcessorDeps {
   missingTopics?: (topics: readonly string[]) => Promise<string[]>;
   /** The commands topic of an agent type. */
   agentTopic?: (agentType: string) => string;
+  /** Rebuilds state Redis lost from the history (src/recovery); without it a missing state is an unknown execution. */
+  recovery?: Pick<StateRecovery, 'reconcile' | 'recoverBehind'>;
 }
 
 export interface Rejected {
@@ -64,7 +67,14 @@ export class BatchProcessor {
   ): Promise<BatchReport> {
     const report: BatchReport = { applied: 0, duplicates: 0, parked: 0, stale: [], poison: [] };
     const admitted = await this.admit(inputs, startRecords, report);
-    let pending = admitted;
+    await this.rounds(admitted, report);
+    const rebuilt = await this.recoverBehind(report);
+    if (rebuilt.length > 0) await this.rounds(rebuilt, report);
+    return report;
+  }
+
+  private async rounds(inputs: readonly OrchestratorInput[], report: BatchReport): Promise<void> {
+    let pending = inputs;
     for (let round = 1; pending.length > 0; round++) {
       if (round > MAX_CONFLICT_ROUNDS) {
         // Another writer keeps winning: most likely this instance lost its partitions. Redelivery will finish it.
@@ -76,7 +86,20 @@ export class BatchProcessor {
       }
       pending = await this.round(pending, report);
     }
-    return report;
+  }
+
+  /**
+   * Recovery hook: refused inputs of executions whose state turns out to be behind the history (Redis lost its
+   * latest writes) are taken back from the stale list, to be routed again on the rebuilt state.
+   */
+  private async recoverBehind(report: BatchReport): Promise<OrchestratorInput[]> {
+    if (!this.deps.recovery || report.stale.length === 0) return [];
+    const ids = [...new Set(report.stale.map((rejected) => rejected.input.executionId))];
+    const rebuilt = await this.deps.recovery.recoverBehind(ids);
+    if (rebuilt.size === 0) return [];
+    const again = report.stale.filter((rejected) => rebuilt.has(rejected.input.executionId));
+    report.stale = report.stale.filter((rejected) => !rebuilt.has(rejected.input.executionId));
+    return again.map((rejected) => rejected.input);
   }
 
   private async admit(
@@ -108,6 +131,11 @@ export class BatchProcessor {
     const stored = await this.deps.metrics.time(this.deps.metrics.redisCall, 'load_states', () =>
       this.deps.store.loadMany([...byExecution.keys()]),
     );
+    // Recovery hook: states Redis lost (missing, or behind the history) are rebuilt before routing.
+    if (this.deps.recovery) {
+      for (const [id, entry] of await this.deps.recovery.reconcile(byExecution, stored))
+        stored.set(id, entry);
+    }
     const planned: PlannedTransition[] = [];
     const slotsToFree: string[] = [];
     const parentNotices: OutboxRecord[] = [];

@@ -58,6 +58,16 @@ export class Admission {
     return admitted;
   }
 
+  /** Marks executions as holding a slot again: running executions rebuilt after Redis lost the admission set. */
+  async occupy(executionIds: readonly string[]): Promise<void> {
+    if (executionIds.length === 0) return;
+    try {
+      await this.redis.sadd(this.keys[0], ...executionIds);
+    } catch (error) {
+      throw toStateError(error, 'restoring admission slots');
+    }
+  }
+
   /** Takes back a start that has not begun (see percolatorWithdraw in lua/admission.ts); its record, or null when none is parked. */
   async withdraw(executionId: string): Promise<Buffer | null> {
     try {

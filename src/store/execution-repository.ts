@@ -30,6 +30,15 @@ export interface HistoryRow {
   occurredAt: Date;
 }
 
+/** One lifecycle event as the history holds it: `data` is the event without its type and time. */
+export interface RecordedEvent {
+  seq: number;
+  type: string;
+  data: unknown;
+  /** ms since the epoch: the event's `at`. */
+  occurredAt: number;
+}
+
 export interface ReserveInput {
   id: string;
   workflowId: string;
@@ -166,6 +175,59 @@ export class ExecutionRepository {
       data: row.data,
       occurredAt: row.occurred_at as Date,
     }));
+  }
+
+  /**
+   * The recorded lifecycle events of many executions, each list in seq order, in one query: what recovery
+   * replays when Redis lost an execution's state. Executions without events are absent from the map.
+   */
+  async lifecycleEvents(ids: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const events = new Map<string, RecordedEvent[]>();
+    if (ids.length === 0) return events;
+    const { rows } = await this.pool.query(
+      `SELECT execution_id, seq, type, data, occurred_at FROM execution_events
+        WHERE execution_id = ANY($1::text[]) ORDER BY execution_id, seq`,
+      [ids],
+    );
+    for (const row of rows) {
+      const list = events.get(row.execution_id as string) ?? [];
+      list.push({
+        seq: row.seq as number,
+        type: row.type as string,
+        data: row.data,
+        occurredAt: (row.occurred_at as Date).getTime(),
+      });
+      events.set(row.execution_id as string, list);
+    }
+    return events;
+  }
+
+  /** The last event seq the history holds for each execution (absent: none), in one query. */
+  async lastEventSeqs(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; last_event_seq: number }>(
+      `SELECT id, last_event_seq FROM executions WHERE id = ANY($1::text[]) AND last_event_seq > 0`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.last_event_seq]));
+  }
+
+  /**
+   * A page of the executions the history says are still running or waiting, of one engine (topic prefix), in id
+   * order after `afterId`, with the last seq recorded: the candidates of the recovery sweep.
+   */
+  async runningIds(
+    topicPrefix: string,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; lastSeq: number }[]> {
+    const { rows } = await this.pool.query<{ id: string; last_event_seq: number }>(
+      `SELECT id, last_event_seq FROM executions
+        WHERE topic_prefix = $1 AND status IN ('running', 'waiting') AND id > $2
+        ORDER BY id LIMIT $3`,
+      [topicPrefix, afterId, limit],
+    );
+    return rows.map((row) => ({ id: row.id, lastSeq: row.last_event_seq }));
   }
 
   /** Counts, rates and durations of one workflow's executions, all computed by Postgres. */

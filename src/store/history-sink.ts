@@ -85,7 +85,7 @@ export class HistorySink {
         rejected.push({ message, code, reason: (error as Error).message });
       }
     }
-    await writeHistory(this.options.pool, events);
+    await writeHistory(this.options.pool, events, this.options.topicPrefix);
     return { rejected };
   }
 }
@@ -108,8 +108,15 @@ interface SummaryDraft {
   finishedAt: Date | null;
 }
 
-/** Writes a batch of lifecycle events: their rows, then the summaries they imply. Safe to call twice with the same events. */
-export async function writeHistory(pool: pg.Pool, events: readonly ExecutionEvent[]): Promise<void> {
+/**
+ * Writes a batch of lifecycle events: their rows, then the summaries they imply. Safe to call twice with the same
+ * events. `topicPrefix` names the engine they came from (the recovery sweep looks for its own executions by it).
+ */
+export async function writeHistory(
+  pool: pg.Pool,
+  events: readonly ExecutionEvent[],
+  topicPrefix: string | null = null,
+): Promise<void> {
   if (events.length === 0) return;
   const unique = new Map<string, ExecutionEvent>();
   for (const event of events) unique.set(`${event.execution_id}:${event.seq}`, event);
@@ -136,10 +143,10 @@ export async function writeHistory(pool: pg.Pool, events: readonly ExecutionEven
   await pool.query(
     `INSERT INTO executions AS x (id, workflow_id, workflow_name, workflow_version, status, trigger_type, trigger_id,
                                   parent_execution_id, input, output, error, created_at, started_at, finished_at,
-                                  last_event_seq)
+                                  last_event_seq, topic_prefix)
      SELECT v.id, COALESCE(v.workflow_id, w.id), v.workflow_name, v.workflow_version, v.status,
             COALESCE(v.trigger_type, 'manual'), v.trigger_id, v.parent_id, v.input, v.output, v.error,
-            v.first_at, v.started_at, v.finished_at, v.last_seq
+            v.first_at, v.started_at, v.finished_at, v.last_seq, $16::text
        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
                    $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::timestamptz[], $13::timestamptz[],
                    $14::timestamptz[], $15::int[])
@@ -159,6 +166,7 @@ export async function writeHistory(pool: pg.Pool, events: readonly ExecutionEven
        error = COALESCE(EXCLUDED.error, x.error),
        started_at = COALESCE(x.started_at, EXCLUDED.started_at),
        finished_at = COALESCE(EXCLUDED.finished_at, x.finished_at),
+       topic_prefix = COALESCE(x.topic_prefix, EXCLUDED.topic_prefix),
        updated_at = now()`,
     [
       drafts.map((d) => d.id),
@@ -176,6 +184,7 @@ export async function writeHistory(pool: pg.Pool, events: readonly ExecutionEven
       drafts.map((d) => d.startedAt),
       drafts.map((d) => d.finishedAt),
       drafts.map((d) => d.lastSeq),
+      topicPrefix,
     ],
   );
 }
