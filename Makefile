@@ -45,6 +45,8 @@ TEST_SERVICES := KAFKA_BROKERS=127.0.0.1:9092 SCHEMA_REGISTRY_URL=http://127.0.0
 
 test: build lint stack ## run the whole suite against the real local stack
 	./scripts/ensure-prometheus.sh
+	./scripts/ensure-chromium.sh
+	npm run --silent test --prefix ui
 	$(TEST_SERVICES) npx vitest run
 
 test-unit: build ## run only the unit tests (no services needed)

@@ -19,6 +19,7 @@ import {
   removeStep,
   setCondition,
   setStepField,
+  setWorkflowField,
   stepIndexOfPointer,
 } from './yaml-model';
 import { YamlEditor, type LocatedProblem } from './yaml-editor';
@@ -296,6 +297,33 @@ export default function DesignerPage() {
           onDropKind={(kind) => dropKind(kind)}
         />
         <div className="side">
+          {
+            <div className="panel" data-testid="workflow-panel">
+              <Field
+                label="workflow name"
+                value={workflowName(settled)}
+                disabled={!editable || name !== undefined}
+                testId="workflow-name"
+                onCommit={(value) => apply((current) => setWorkflowField(current, 'name', value))}
+              />
+              <div className="connections">
+                {parsed.graph.edges
+                  .filter((edge) => edge.index !== undefined)
+                  .map((edge) => (
+                    <button
+                      key={edge.index}
+                      type="button"
+                      className="link"
+                      data-testid={`connection-${edge.index}`}
+                      onClick={() => setSelected({ kind: 'edge', index: edge.index! })}
+                    >
+                      {edge.from} → {edge.to}
+                      {edge.condition ? ` if ${edge.condition}` : ''}
+                    </button>
+                  ))}
+              </div>
+            </div>
+          }
           {selectedNode && (
             <div className="panel" data-testid="step-panel">
               <h2>Step {selectedNode.id}</h2>
@@ -425,6 +453,28 @@ export default function DesignerPage() {
                 }
               />
               {editable && (
+                <label>
+                  connect to
+                  <select
+                    data-testid="connect-to"
+                    value=""
+                    onChange={(event) => {
+                      const target = event.target.value;
+                      if (target) apply((current) => connect(current, selectedNode.id, target));
+                    }}
+                  >
+                    <option value="">choose a step…</option>
+                    {parsed.graph.nodes
+                      .filter((node) => node.id !== selectedNode.id)
+                      .map((node) => (
+                        <option key={node.id} value={node.id}>
+                          {node.id}
+                        </option>
+                      ))}
+                  </select>
+                </label>
+              )}
+              {editable && (
                 <button
                   type="button"
                   data-testid="delete-step"
@@ -495,6 +545,15 @@ function stepFields(text: string, index: number): Record<string, unknown> {
     return typeof step === 'object' && step !== null ? (step as Record<string, unknown>) : {};
   } catch {
     return {};
+  }
+}
+
+function workflowName(text: string): string {
+  try {
+    const data = parse(text) as { workflow?: { name?: unknown }; name?: unknown } | undefined;
+    return String(data?.workflow?.name ?? data?.name ?? '');
+  } catch {
+    return '';
   }
 }
 

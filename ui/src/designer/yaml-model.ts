@@ -183,3 +183,11 @@ export function stepIndexOfPointer(pointer: string): number | undefined {
   const match = /^\/(?:workflow\/)?steps\/(\d+)(?:\/|$)/.exec(pointer);
   return match ? Number(match[1]) : undefined;
 }
+
+/** Sets a top-level field of the workflow (`name`, `description`). */
+export function setWorkflowField(text: string, key: 'name' | 'description', value: string): string {
+  return edit(text, (doc, at) => {
+    if (value === '' && key !== 'name') doc.deleteIn([...at, key]);
+    else doc.setIn([...at, key], value);
+  });
+}
