@@ -94,15 +94,13 @@ describe('web console in Chromium', () => {
     await page.getByTestId('workflow-name').fill(name);
     await page.getByTestId('workflow-name').press('Enter');
     // The YAML is the source of truth: the graph's edits are in the editor's text.
-    await page.waitForFunction(
-      (expected) => document.querySelector('[data-testid=yaml-editor]')?.textContent?.includes(expected),
-      name,
-    );
+    await page.getByTestId('yaml-editor').filter({ hasText: name }).waitFor();
     const yamlText = await page.getByTestId('yaml-editor').textContent();
     expect(yamlText).toContain('agent_type: echo');
     expect(yamlText).toContain("condition: condition_1.passed and topic = 'console'");
     expect(yamlText).toContain('# A new workflow.');
 
+    await shot(page, 'designer');
     await page.getByTestId('save-workflow').click();
     await page.waitForURL(`**/workflows/${encodeURIComponent(name)}`);
     await page.getByTestId('run-workflow').click();
@@ -111,18 +109,25 @@ describe('web console in Chromium', () => {
     await page.waitForURL('**/executions/**');
     const url = page.url();
     // Every node reaches its final status on this page, with no reload.
-    await page.waitForFunction(
-      () =>
-        document.querySelector('[data-testid=execution-status]')?.getAttribute('data-status') === 'completed',
-      undefined,
-      { timeout: 60_000 },
-    );
+    await page.locator('[data-testid=execution-status][data-status=completed]').waitFor({ timeout: 60_000 });
     for (const step of ['agent_1', 'condition_1', 'end_1']) {
       const status = await page.getByTestId(`step-status-${step}`).getAttribute('data-status');
       expect(FINAL_STEP, `${step} is ${status}`).toContain(status);
       expect(status).toBe('succeeded');
     }
     expect(page.url()).toBe(url);
+    await page.getByTestId('node-agent_1').click();
+    await shot(page, 'execution');
+    await page.getByTestId('nav-executions').click();
+    await page.getByTestId('executions-list').waitFor();
+    await shot(page, 'executions');
+    await page.getByTestId('nav-agents').click();
+    await page.getByTestId('agent-card-echo').waitFor();
+    expect(await page.getByTestId('agent-card-echo').getAttribute('data-status')).toBe('online');
+    await shot(page, 'agents');
+    await page.getByTestId('nav-overview').click();
+    await page.getByTestId('in-flight').waitFor();
+    await shot(page, 'overview');
     await page.close();
   }, 180_000);
 
@@ -189,19 +194,14 @@ describe('web console in Chromium', () => {
     expect(started.status, started.text).toBe(202);
     const page = await signedIn('viewer');
     await page.goto(`${api.url}/executions/${started.body.execution_id}`);
-    await page.waitForFunction(
-      () =>
-        document.querySelector('[data-testid=execution-status]')?.getAttribute('data-status') === 'completed',
-      undefined,
-      { timeout: 60_000 },
-    );
+    await page.locator('[data-testid=execution-status][data-status=completed]').waitFor({ timeout: 60_000 });
     await page.getByTestId('node-shout').click();
     await page.getByTestId('payload-output').waitFor();
     expect(await page.getByTestId('payload-output').textContent()).toContain(
       '<script>window.__pwned=2</script>',
     );
     expect(await page.getByTestId('node-shout').textContent()).toContain('<b>bold</b>');
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('[data-testid=node-shout] b, [data-testid=node-shout] img').count()).toBe(0);
     await page.close();
   });
