@@ -54,6 +54,7 @@ test-unit: build ## run only the unit tests (no services needed)
 
 demo: build stack ## run the demo end to end
 	$(PERCOLATOR) demo
+	@echo "Web console: start the engine with 'node bin/percolator.js serve' and open http://127.0.0.1:$${PORT:-8080}/ (docs/console.md)"
 
 bench: build stack ## Percolator vs the raw Kafka + Redis limit, BullMQ and Restate (a few minutes; not part of make test)
 	$(PERCOLATOR) bench --duration $(or $(BENCH_DURATION),10) --json bench-report.json
