@@ -15,7 +15,7 @@ export const PERMISSIONS = {
   'POST /api/v1/workflows': 'admin',
   'PUT /api/v1/workflows/{id}': 'admin',
   'DELETE /api/v1/workflows/{id}': 'admin',
-  'POST /api/v1/workflows/validate': 'viewer',
+  'POST /api/v1/workflows/validate': 'admin',
 
   'POST /api/v1/workflows/{id}/execute': 'operator',
   'POST /api/v1/workflows/execute': 'operator',

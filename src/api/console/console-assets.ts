@@ -46,8 +46,9 @@ export function consoleAssets(root: string = DEFAULT_CONSOLE_ROOT): Koa.Middlewa
       ctx.body = await readFile(asset);
       return;
     }
-    // A missing file with an extension is a real 404 (a stale asset link), not a page of the SPA.
-    if (extname(relative) !== '') return;
+    // A missing bundle file is a real 404 (a stale link), not a page of the SPA; other paths are the app's own
+    // (workflow names may contain dots, so an extension says nothing).
+    if (relative.startsWith('assets/')) return;
     const index = await fileAt(base, 'index.html');
     if (!index) {
       ctx.status = 503;

@@ -88,7 +88,8 @@ export default function DesignerPage() {
   const parsed = useMemo(() => parseWorkflow(settled), [settled]);
 
   useEffect(() => {
-    if (settled === '') return;
+    // Validation is a POST for those who may save (admins): the permission table keeps POSTs from readers.
+    if (settled === '' || !can('admin')) return;
     let current = true;
     api<{ valid: boolean; problems: ServerProblem[] }>('/api/v1/workflows/validate', {
       method: 'POST',
@@ -103,7 +104,7 @@ export default function DesignerPage() {
     return () => {
       current = false;
     };
-  }, [settled]);
+  }, [settled, can]);
 
   const nodeProblems = useMemo(() => {
     const marks: Record<string, string[]> = {};
