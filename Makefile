@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PERCOLATOR := node bin/percolator.js
 INSTALL_STAMP := node_modules/.install-stamp
+# The console (ui/) has its own package.json and lockfile, installed and built beside the engine.
+UI_INSTALL_STAMP := ui/node_modules/.install-stamp
 
 .PHONY: help install build stack stack-down stack-status test test-unit lint demo bench clean
 
@@ -13,10 +15,15 @@ $(INSTALL_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(INSTALL_STAMP) ## install npm dependencies (npm ci) when package-lock.json changed
+$(UI_INSTALL_STAMP): ui/package.json ui/package-lock.json
+	npm ci --prefix ui --no-audit --no-fund
+	@touch $@
 
-build: install ## compile TypeScript to dist/
+install: $(INSTALL_STAMP) $(UI_INSTALL_STAMP) ## install npm dependencies (npm ci) when a package-lock.json changed
+
+build: install ## compile TypeScript to dist/ and the console to ui/dist/
 	npm run --silent build
+	npm run --silent build --prefix ui
 
 stack: build ## start Kafka, the schema registry, Redis and Postgres (a quick no-op when already up)
 	$(PERCOLATOR) stack up
@@ -38,6 +45,8 @@ TEST_SERVICES := KAFKA_BROKERS=127.0.0.1:9092 SCHEMA_REGISTRY_URL=http://127.0.0
 
 test: build lint stack ## run the whole suite against the real local stack
 	./scripts/ensure-prometheus.sh
+	./scripts/ensure-chromium.sh
+	npm run --silent test --prefix ui
 	$(TEST_SERVICES) npx vitest run
 
 test-unit: build ## run only the unit tests (no services needed)
@@ -45,9 +54,10 @@ test-unit: build ## run only the unit tests (no services needed)
 
 demo: build stack ## run the demo end to end
 	$(PERCOLATOR) demo
+	@echo "Web console: start the engine with 'node bin/percolator.js serve' and open http://127.0.0.1:$${PORT:-8080}/ (docs/console.md)"
 
 bench: build stack ## Percolator vs the raw Kafka + Redis limit, BullMQ and Restate (a few minutes; not part of make test)
 	$(PERCOLATOR) bench --duration $(or $(BENCH_DURATION),10) --json bench-report.json
 
 clean: ## remove build output (the stack's data stays in .stack/)
-	rm -rf dist coverage
+	rm -rf dist coverage ui/dist

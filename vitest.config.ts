@@ -27,6 +27,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The web console in Debian's Chromium (playwright-core) against a real engine; needs `make build`.
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 1 },
+          globalSetup: ['tests/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // Tests that disturb the shared services (a broker restart): run alone, after the others.
           name: 'disruptive',
           include: ['tests/disruptive/**/*.test.ts'],

@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
 import { createApp } from './api/app.js';
+import { ConsoleStats } from './api/console/console-stats.js';
 import type { AuthSettings } from './api/auth/authenticate.js';
 import {
   API_KAFKA_CLIENT,
@@ -174,6 +175,7 @@ export async function startEngine(
           consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
         agents: agents.registry,
         agentCatalog: agents.registry,
+        consoleStats: new ConsoleStats(pool),
       },
     });
     const server = await listen(app.callback(), config.port);

@@ -9,6 +9,8 @@ import { authorize, type AuthSettings } from './auth/authenticate.js';
 import { requirementOf } from './auth/permissions.js';
 import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../payload/limits.js';
 import { readBody } from './body.js';
+import { consoleAssets } from './console/console-assets.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { buildOpenApi } from './openapi.js';
 import { assertParameters } from './parameters.js';
 import { assertPayloadFields } from './payload-guard.js';
@@ -36,6 +38,8 @@ export interface AppOptions {
   payloadLimits?: PayloadLimits;
   /** What /metrics serves: the process's Metrics registry (src/observability/metrics.ts). */
   metrics?: Registry;
+  /** The built console (ui/dist) served with the API; default: the package's own build. */
+  consoleRoot?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -50,6 +54,8 @@ export function apiRoutes(options: AppOptions): RouteSpec[] {
   const routes = probeRoutes(system);
   if (options.services) {
     routes.push(
+      // Before the workflow routes: POST /workflows/validate must not be taken for a workflow id.
+      ...consoleRoutes(options.services),
       ...workflowRoutes(options.services),
       ...executionRoutes(options.services),
       ...serviceRoutes(options.services, system),
@@ -118,6 +124,7 @@ export function createApp(options: AppOptions): Koa<RouteState> {
     router.register(routerPath(route.path), [route.method], middleware);
   }
 
+  if (options.services) app.use(consoleAssets(options.consoleRoot));
   app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -5,6 +5,7 @@ import type { ApiKeyRepository, AuditRepository } from '../store/access-reposito
 import type { ExecutionRepository } from '../store/execution-repository.js';
 import type { WorkflowRepository } from '../store/workflow-repository.js';
 import type { AgentCatalog } from '../definition/index.js';
+import type { ConsoleStats } from './console/console-stats.js';
 
 /** Agent listings and health come from the agent registry (src/agents/registry). */
 export type { AgentDirectory } from '../agents/registry/index.js';
@@ -28,4 +29,6 @@ export interface ApiServices {
   agents?: AgentDirectory;
   /** When given, definitions are checked against the known agents' actions. */
   agentCatalog?: AgentCatalog;
+  /** The console overview's execution figures (GET /api/v1/console/summary). */
+  consoleStats?: Pick<ConsoleStats, 'lastHour'>;
 }

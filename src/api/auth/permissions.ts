@@ -15,6 +15,7 @@ export const PERMISSIONS = {
   'POST /api/v1/workflows': 'admin',
   'PUT /api/v1/workflows/{id}': 'admin',
   'DELETE /api/v1/workflows/{id}': 'admin',
+  'POST /api/v1/workflows/validate': 'admin',
 
   'POST /api/v1/workflows/{id}/execute': 'operator',
   'POST /api/v1/workflows/execute': 'operator',
@@ -29,6 +30,8 @@ export const PERMISSIONS = {
   'GET /api/v1/agents/{type}/health': 'viewer',
   'GET /api/v1/status': 'viewer',
   'GET /ws': 'viewer',
+  'GET /api/v1/console/summary': 'viewer',
+  'GET /api/v1/console/me': 'viewer',
 
   'GET /api/v1/api-keys': 'admin',
   'POST /api/v1/api-keys': 'admin',

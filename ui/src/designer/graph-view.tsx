@@ -1,0 +1,165 @@
+// A workflow graph drawn with React Flow: the designer's canvas (editable) and the execution page's picture
+// (read-only, coloured by step status). Positions come from the layout; React Flow only draws and reports.
+import {
+  Background,
+  Controls,
+  Handle,
+  MiniMap,
+  Position,
+  ReactFlow,
+  type Connection,
+  type Edge,
+  type Node,
+  type NodeProps,
+  type ReactFlowInstance,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { layout, type Positions } from './layout';
+import type { WorkflowGraph } from './workflow-graph';
+
+export interface StepNodeData extends Record<string, unknown> {
+  stepId: string;
+  kind: string;
+  label: string;
+  status?: string;
+  problems?: string[];
+  selected?: boolean;
+}
+
+function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
+  return (
+    <div
+      className={`step-node kind-${data.kind} ${data.status ? `status-${data.status}` : ''} ${
+        data.problems?.length ? 'has-problem' : ''
+      } ${data.selected ? 'is-selected' : ''}`}
+      data-testid={`node-${data.stepId}`}
+      title={data.problems?.join('\n')}
+    >
+      <Handle type="target" position={Position.Left} data-testid={`handle-in-${data.stepId}`} />
+      <div className="step-kind">{data.kind}</div>
+      {/* Step ids and names are user text: React renders them as text, never as HTML. */}
+      <div className="step-label">{data.label}</div>
+      {data.status !== undefined && (
+        <div className="step-status" data-testid={`step-status-${data.stepId}`} data-status={data.status}>
+          {data.status}
+        </div>
+      )}
+      {data.problems?.length ? (
+        <div className="step-problem" data-testid={`node-problem-${data.stepId}`}>
+          ⚠ {data.problems.length}
+        </div>
+      ) : null}
+      <Handle type="source" position={Position.Right} data-testid={`handle-out-${data.stepId}`} />
+    </div>
+  );
+}
+
+const nodeTypes = { step: StepNode };
+
+export interface GraphViewProps {
+  graph: WorkflowGraph;
+  statuses?: Record<string, string>;
+  problems?: Record<string, string[]>;
+  selected?: { kind: 'node'; id: string } | { kind: 'edge'; index: number };
+  editable?: boolean;
+  onConnect?(from: string, to: string): void;
+  onSelect?(selection: { kind: 'node'; id: string } | { kind: 'edge'; index: number } | undefined): void;
+  onDropKind?(kind: string, position: { x: number; y: number }): void;
+}
+
+export function GraphView(props: GraphViewProps) {
+  const { graph, statuses, problems, selected, editable } = props;
+  const [positions, setPositions] = useState<Positions>({});
+  const [flow, setFlow] = useState<ReactFlowInstance<Node<StepNodeData>, Edge> | undefined>();
+  const shape = useMemo(
+    () =>
+      JSON.stringify([graph.nodes.map((node) => node.id), graph.edges.map((edge) => [edge.from, edge.to])]),
+    [graph],
+  );
+
+  useEffect(() => {
+    let current = true;
+    void layout(graph).then((next) => {
+      if (current) setPositions(next);
+    });
+    return () => {
+      current = false;
+    };
+    // Layout depends on the graph's shape only; labels and statuses do not move nodes.
+  }, [shape]);
+
+  useEffect(() => {
+    if (flow && Object.keys(positions).length > 0) void flow.fitView({ padding: 0.2 });
+  }, [flow, positions]);
+
+  const nodes: Node<StepNodeData>[] = graph.nodes.map((node) => ({
+    id: node.id,
+    type: 'step',
+    position: positions[node.id] ?? { x: 0, y: node.index * 80 },
+    data: {
+      stepId: node.id,
+      kind: node.kind,
+      label: node.label,
+      ...(statuses ? { status: statuses[node.id] ?? 'pending' } : {}),
+      ...(problems?.[node.id] ? { problems: problems[node.id] } : {}),
+      selected: selected?.kind === 'node' && selected.id === node.id,
+    },
+    draggable: false,
+  }));
+  const edges: Edge[] = graph.edges.map((edge, n) => ({
+    id: edge.index === undefined ? `implied-${n}` : `c${edge.index}`,
+    source: edge.from,
+    target: edge.to,
+    ...(edge.condition ? { label: edge.condition } : {}),
+    animated: statuses !== undefined && statuses[edge.to] === 'running',
+    selected: selected?.kind === 'edge' && selected.index === edge.index,
+    data: { index: edge.index },
+  }));
+
+  function onDrop(event: DragEvent) {
+    event.preventDefault();
+    const kind = event.dataTransfer.getData('application/x-percolator-step');
+    if (!kind || !props.onDropKind) return;
+    const position = flow?.screenToFlowPosition({ x: event.clientX, y: event.clientY }) ?? { x: 0, y: 0 };
+    props.onDropKind(kind, position);
+  }
+
+  return (
+    <div
+      className="canvas"
+      data-testid="canvas"
+      onDragOver={(event) => {
+        if (!editable) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+      }}
+      onDrop={editable ? onDrop : undefined}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onInit={setFlow}
+        nodesConnectable={editable === true}
+        nodesDraggable={false}
+        elementsSelectable
+        onConnect={(connection: Connection) => {
+          if (connection.source && connection.target) props.onConnect?.(connection.source, connection.target);
+        }}
+        onNodeClick={(_, node) => props.onSelect?.({ kind: 'node', id: node.id })}
+        onEdgeClick={(_, edge) => {
+          const index = (edge.data as { index?: number } | undefined)?.index;
+          if (index !== undefined) props.onSelect?.({ kind: 'edge', index });
+        }}
+        onPaneClick={() => props.onSelect?.(undefined)}
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+        {graph.nodes.length > 12 && <MiniMap pannable zoomable />}
+      </ReactFlow>
+    </div>
+  );
+}
