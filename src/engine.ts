@@ -122,10 +122,8 @@ export async function startEngine(
   }
   if (role === 'all' || role === 'api') {
     // The API's own Redis and Postgres clients fail fast during an outage (src/api/client-bounds.ts).
-    const apiRedis = new Redis(config.redisUrl, API_REDIS_OPTIONS);
-    apiRedis.on('error', (error: Error) => logger.warn({ err: error }, 'API redis client error'));
-    const apiPool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, ...API_POOL_OPTIONS });
-    apiPool.on('error', (error: Error) => logger.warn({ err: error }, 'API postgres pool error'));
+    const apiRedis = createRedisClient(config.redisUrl, logger, API_REDIS_OPTIONS);
+    const apiPool = createPgPool(config.databaseUrl, logger, { max: 10, ...API_POOL_OPTIONS });
     stops.push(async () => {
       apiRedis.disconnect();
       await apiPool.end();

@@ -4,7 +4,7 @@
 import { Decision } from './decision.js';
 import { applyInPlace, initialState } from './evolve.js';
 import type { GraphStep, Json, WorkflowGraph } from './graph.js';
-import { compensationCommandId, stepTimerId, workflowTimerId } from './ids.js';
+import { compensationCommandId, stepIdempotencyKey, stepTimerId, workflowTimerId } from './ids.js';
 import { TERMINAL_STATUSES, type Command, type ExecutionEvent, type ExecutionState } from './model.js';
 
 export interface RebuiltExecution {
@@ -60,6 +60,7 @@ export async function rebuild(
       inFlight.push({
         type: 'DispatchStep',
         commandId: compensationCommandId(executionId, compensating),
+        idempotencyKey: compensationCommandId(executionId, compensating),
         stepId: compensating,
         attempt: 1,
         agentType: step.compensate.agentType,
@@ -105,6 +106,7 @@ async function runningStep(
         commands.push({
           type: 'DispatchStep',
           commandId,
+          idempotencyKey: stepIdempotencyKey(executionId, step.id),
           stepId: step.id,
           attempt,
           agentType: step.agent.agentType,
