@@ -75,11 +75,14 @@ function classify(error: unknown, depth: number): boolean | undefined {
   };
   if (candidate.name === 'KafkaJSNumberOfRetriesExceeded')
     return classify(candidate.cause, depth + 1) ?? true;
-  if (typeof candidate.retriable === 'boolean') return candidate.retriable;
+  if (candidate.retriable === true) return true;
+  // A client that gave up for good (kafkajs' non-retriable errors) may still have given up on a dependency
+  // that is away: what it wraps decides.
+  if (candidate.retriable === false) return classify(candidate.cause, depth + 1) ?? false;
   if (typeof candidate.code === 'string') {
     if (NETWORK_CODES.has(candidate.code) || POSTGRES_TRANSIENT.has(candidate.code)) return true;
-    // SQLSTATE class 08: connection exceptions.
-    if (/^08[0-9A-Z]{3}$/.test(candidate.code)) return true;
+    // SQLSTATE classes 08 (connection exceptions), 53 (insufficient resources), 57 (operator intervention).
+    if (/^(08|53|57)[0-9A-Z]{3}$/.test(candidate.code)) return true;
   }
   if (candidate.name === 'TimeoutError' || candidate.name === 'MaxRetriesPerRequestError') return true;
   const message = typeof candidate.message === 'string' ? candidate.message : '';

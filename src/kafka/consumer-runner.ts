@@ -8,10 +8,10 @@
 //     a code and a reason (or logged and skipped where the consumer has no dead-letter topic), and the
 //     partition moves on.
 // It also keeps the consumer's health (joined, assigned partitions, crashes) for /ready and /health.
+import { isRetriable } from '../errors.js';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { deadLetterMessages, type Rejection } from './dead-letters.js';
-import { isTransient } from './error-classes.js';
 import type { EnvelopeCodec } from './schemas.js';
 import { sendInBatches } from './send-batches.js';
 
@@ -294,7 +294,7 @@ export class ConsumerRunner {
         const result = await this.options.handler(batch);
         return { ok: true as const, rejected: result?.rejected ?? [] };
       } catch (error) {
-        if (isTransient(error)) throw error;
+        if (isRetriable(error)) throw error;
         failure = error;
         return { ok: false as const, error };
       }
@@ -318,7 +318,7 @@ export class ConsumerRunner {
       try {
         return await task();
       } catch (error) {
-        if (!isTransient(error)) throw error;
+        if (!isRetriable(error)) throw error;
         const delay = this.backoff(attempt);
         this.options.logger.warn(
           { err: error, group: this.group, topic: batch.topic, partition: batch.partition, delayMs: delay },

@@ -2,12 +2,12 @@
 // dead-letters what can never be processed, hands the rest to the BatchProcessor and commits only after the
 // batch's outboxes are published. Alongside: a timer pump that turns due Redis timers into TimerFired records,
 // and a sweeper that re-publishes outboxes and re-admitted starts a crash left behind.
+import { isRetriable } from '../errors.js';
 import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { sendInBatches } from '../kafka/send-batches.js';
 import type { Redis } from 'ioredis';
 import type { Rejection } from '../kafka/dead-letters.js';
 import { ConsumerRunner, type RunnerBatch } from '../kafka/consumer-runner.js';
-import { isTransient } from '../kafka/error-classes.js';
 import type { DecodedEnvelope } from '../kafka/envelopes.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
 import { topicNames, type TopicNames } from '../kafka/topic-specs.js';
@@ -196,7 +196,7 @@ export class Orchestrator {
           return { message, envelope: await this.options.codec.decode(message.value) };
         } catch (error) {
           // Only a registry outage is worth a retry; garbage stays garbage.
-          if (isTransient(error)) throw error;
+          if (isRetriable(error)) throw error;
           const code = (error as { code?: string }).code ?? 'UNDECODABLE';
           return { message, error: { code, reason: (error as Error).message } };
         }

@@ -1,10 +1,10 @@
 // The history role: reads the lifecycle events topic in its own consumer group and writes Postgres — one row per
 // event in execution_events and one summary row per execution in executions. Both writes are idempotent (a replayed
 // event changes nothing), and each batch costs two multi-row statements whatever its size.
+import { isRetriable } from '../errors.js';
 import type { Kafka, Producer } from 'kafkajs';
 import { ConsumerRunner, type RunnerBatch } from '../kafka/consumer-runner.js';
 import type { Rejection } from '../kafka/dead-letters.js';
-import { isTransient } from '../kafka/error-classes.js';
 import type pg from 'pg';
 import type { ExecutionEvent } from '../kafka/envelopes.js';
 import type { EnvelopeCodec } from '../kafka/schemas.js';
@@ -80,7 +80,7 @@ export class HistorySink {
             reason: `${decoded.name} records do not belong on the lifecycle events topic`,
           });
       } catch (error) {
-        if (isTransient(error)) throw error;
+        if (isRetriable(error)) throw error;
         const code = (error as { code?: string }).code ?? 'UNDECODABLE';
         rejected.push({ message, code, reason: (error as Error).message });
       }
