@@ -153,6 +153,7 @@ export async function startEngine(
     const app = createApp({
       logger,
       readiness: readiness.checks,
+      liveness: [consumers.livenessCheck()],
       auth,
       bodyLimitBytes: config.bodyLimitBytes,
       payloadLimits: config.payloadLimits,
@@ -189,7 +190,12 @@ export async function startEngine(
 
   if (role !== 'all' && role !== 'api') {
     // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
-    const app = createApp({ logger, readiness: readiness.checks, metrics: metrics.registry });
+    const app = createApp({
+      logger,
+      readiness: readiness.checks,
+      liveness: [consumers.livenessCheck()],
+      metrics: metrics.registry,
+    });
     const server = await listen(app.callback(), config.port);
     logger.info({ port: config.port }, 'probes and /metrics listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

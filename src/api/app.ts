@@ -29,6 +29,8 @@ export interface AppOptions {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
   readinessTimeoutMs?: number;
+  /** Checks that fail /health (liveness); none by default. */
+  liveness?: readonly ReadinessCheck[];
   /** The management API; without it only the probes and /metrics are served. */
   services?: ApiServices;
   /** Required with services. */
@@ -49,6 +51,7 @@ export function apiRoutes(options: AppOptions): RouteSpec[] {
   const system = {
     readiness: options.readiness,
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+    ...(options.liveness ? { liveness: options.liveness } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   const routes = probeRoutes(system);

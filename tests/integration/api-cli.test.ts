@@ -90,6 +90,10 @@ describe('CLI over the admin API', () => {
     const failed = await cli('run', failing, '--wait', '--json');
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.out).status).toBe('failed');
+    const explained = await cli('run', failing, '--wait');
+    expect(explained.code).toBe(1);
+    // Without --json the failing step and its error are said, not just "failed".
+    expect(explained.err).toMatch(/step a failed: \S+/);
 
     const slow = await apply(
       'slow',

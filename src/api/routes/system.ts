@@ -11,6 +11,8 @@ import type { ApiServices } from '../services.js';
 export interface SystemRouteOptions {
   readiness: readonly ReadinessCheck[];
   readinessTimeoutMs: number;
+  /** What makes /health fail: a consumer away past its grace period, or crash-looping (restart the pod). */
+  liveness?: readonly ReadinessCheck[];
   /** The process's metrics; an app built without them (tests) serves a registry of its own. */
   metrics?: Registry;
 }
@@ -22,11 +24,17 @@ export function probeRoutes(options: SystemRouteOptions): RouteSpec[] {
       method: 'GET',
       path: '/health',
       operationId: 'health',
-      summary: 'Liveness: the process answers',
+      summary: 'Liveness: the process answers and none of its consumers is stuck or crash-looping',
       tag: 'system',
-      responses: { 200: { description: 'Alive', schema: ANY_OBJECT } },
-      handler: (ctx) => {
-        ctx.body = { status: 'ok' };
+      responses: {
+        200: { description: 'Alive', schema: ANY_OBJECT },
+        503: { description: 'A consumer has been away past its grace period', schema: ANY_OBJECT },
+      },
+      handler: async (ctx) => {
+        const checks = await runChecks(options.liveness ?? [], options.readinessTimeoutMs);
+        const alive = Object.values(checks).every((check) => check.status === 'up');
+        ctx.status = alive ? 200 : 503;
+        ctx.body = alive ? { status: 'ok' } : { status: 'unhealthy', checks };
       },
     },
     {

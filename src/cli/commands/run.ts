@@ -77,7 +77,26 @@ export function registerRunCommand(program: Command, io: CliIo = defaultIo): voi
         else io.out(`${accepted.execution_id} ${status}${finished ? '' : ' (still running at --timeout)'}`);
         if (!finished)
           io.err(`percolator: execution ${accepted.execution_id} did not finish within ${options.timeout}`);
+        else if (status !== 'completed' && !options.json) io.err(`percolator: ${failureReason(execution)}`);
         io.setExitCode(status === 'completed' ? EXIT_OK : EXIT_FAILED);
       });
     });
+}
+
+/** Why an execution did not complete: the failing step and its error, else the execution's own error. */
+export function failureReason(execution: Record<string, unknown>): string {
+  const steps = (execution.steps ?? {}) as Record<string, { status?: string; error?: unknown }>;
+  const failed = Object.entries(steps).find(
+    ([, step]) => step.status === 'failed' || step.status === 'timed_out',
+  );
+  if (failed) return `step ${failed[0]} ${failed[1].status}: ${describeError(failed[1].error)}`;
+  return `execution ${String(execution.status)}: ${describeError(execution.error)}`;
+}
+
+function describeError(error: unknown): string {
+  if (error === null || error === undefined) return 'no error recorded';
+  if (typeof error === 'string') return error;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof message === 'string') return typeof code === 'string' ? `${code}: ${message}` : message;
+  return JSON.stringify(error);
 }
