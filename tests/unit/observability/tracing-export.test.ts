@@ -57,5 +57,5 @@ describe('startTracing with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     // The protobuf carries the service name and span name as plain strings; JSON would too.
     expect(body).toContain('percolator-test');
     expect(body).toContain('execution.start');
-  });
+  }, 60_000); // starts the OpenTelemetry SDK and an exporter: slow on a busy machine
 });
