@@ -8,7 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
-          // Groups run one after the other: unit, then integration, then the disruptive tests alone.
+          // Groups run one after the other: unit, integration, the browser tests, then the disruptive tests alone.
           sequence: { groupOrder: 0 },
         },
       },
@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
           environment: 'node',
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
@@ -44,7 +44,7 @@ export default defineConfig({
           name: 'disruptive',
           include: ['tests/disruptive/**/*.test.ts'],
           environment: 'node',
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 180_000,
