@@ -232,7 +232,7 @@ describe('dependency restarts under load', () => {
     agents = new AgentsProcess(
       spawn(
         process.execPath,
-        [join(ROOT, 'bin/percolator.js'), 'agents', 'run', 'echo', '--prefix', prefix],
+        [join(ROOT, 'bin/percolator.js'), 'agents', 'run', 'echo', '--with-test-agents', '--prefix', prefix],
         {
           cwd: ROOT,
           env: {
@@ -257,6 +257,12 @@ describe('dependency restarts under load', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     workflowId = (created.body as { id: string }).id;
     await allReady(60_000);
+    // A step for an agent type whose topic does not exist yet fails at once (AGENT_TYPE_UNKNOWN): wait for
+    // the agents process to announce itself before the first start.
+    await waitUntil(async () => {
+      const agents = await api('GET', '/api/v1/agents');
+      return JSON.stringify(agents.body).includes('"echo"');
+    }, 90_000);
     // One execution end to end before any disruption: the agents process has joined its group.
     const first = await startOne();
     expect(first).toBeDefined();

@@ -1,7 +1,10 @@
 // The CLI over the admin API: workflow apply/list, run --wait --json and its exit codes, executions get/signal.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent, failingAgent, slowAgent } from '../../src/agents/testing/test-agents.js';
@@ -11,6 +14,9 @@ import { registerWorkflowCommand } from '../../src/cli/commands/workflow.js';
 import { ApiClient, type CliIo } from '../../src/cli/http-client.js';
 import { TestEngine } from '../support/engine.js';
 import { ApiHarness } from './api-harness.js';
+
+const run = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('CLI over the admin API', () => {
   let engine: TestEngine;
@@ -111,6 +117,26 @@ describe('CLI over the admin API', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('404');
   });
+
+  it('validate --online warns about an agent type no agent ever announced, suggesting the running one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'percolator-cli-'));
+    const file = join(dir, 'typo.yaml');
+    await writeFile(
+      file,
+      `workflow:\n  name: ${engine.prefix}.typo\n  steps:\n    - {id: a, type: agent, agent_type: echoo, action: echo}\n`,
+    );
+    const result = await run(
+      process.execPath,
+      [join(ROOT, 'bin/percolator.js'), 'validate', '--online', file],
+      {
+        env: { ...process.env, TOPIC_PREFIX: engine.prefix },
+        timeout: 90_000,
+      },
+    );
+    // A warning, not an error: the agent may just not be deployed yet.
+    expect(result.stdout).toMatch(/typo\.yaml:4:\d+ warning: .*'echoo'.*\(did you mean 'echo'\?\)/);
+    expect(result.stdout).toContain(`OK ${file}`);
+  }, 120_000);
 
   it('gets and signals executions', async () => {
     const name = await apply('gate', '    - {id: approve, type: wait_for_event, event_type: go}\n');

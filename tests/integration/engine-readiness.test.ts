@@ -44,7 +44,13 @@ describe('/ready through the engine’s own clients', () => {
   it('is ready with the registry behind a relay, not ready while it is cut off, and ready again after', async () => {
     await waitUntil(async () => (await ready()).status === 200, 30_000);
     const up = await ready();
-    expect(Object.keys(up.body.checks).sort()).toEqual(['kafka', 'postgres', 'redis', 'schema-registry']);
+    expect(Object.keys(up.body.checks).sort()).toEqual([
+      'consumers',
+      'kafka',
+      'postgres',
+      'redis',
+      'schema-registry',
+    ]);
 
     await relay.cut();
     let down: { status: number; body: ReadyBody } | undefined;

@@ -1,6 +1,6 @@
-// `percolator validate FILE... [--json] [--offline]`: checks workflow definitions for editors, CI pipelines and
-// humans. Agent actions are checked against the built-in agents' catalog, and, when Kafka answers, against the
-// agents announced to the engine (whose types a step must name, or it gets a warning).
+// `percolator validate FILE... [--json] [--online]`: checks workflow definitions for editors, CI pipelines and
+// humans. Agent actions are checked against the built-in agents' catalog offline, and with --online also
+// against the agents announced to the engine (whose types a step must name, or it gets a warning).
 // Exit codes: 0 all valid, 1 some invalid, 2 usage error or unreadable file.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -21,8 +21,8 @@ export interface ValidateIo {
 
 export interface ValidateOptions {
   readonly json?: boolean;
-  /** Check against the built-in agents only; do not look for the running ones in Kafka. */
-  readonly offline?: boolean;
+  /** Also check against the agents announced to the engine, read from Kafka (a consumer join: seconds). */
+  readonly online?: boolean;
 }
 
 /** Reading the announced agents takes a Kafka round trip or two; a Kafka that does not answer costs this much. */
@@ -45,8 +45,8 @@ export function registerValidateCommand(program: Command, io: ValidateIo = defau
     .argument('<files...>', 'definition files to check')
     .option('--json', 'print a machine-readable report: {files: [{file, valid, problems}]}')
     .option(
-      '--offline',
-      "check actions against the built-in agents only; don't read the announced agents from Kafka",
+      '--online',
+      'also check agent types and actions against the agents announced to the engine (reads Kafka)',
     )
     .addHelpText(
       'after',
@@ -58,10 +58,11 @@ Output:
 
 Agents:
   An action a built-in agent (social-media-content, feedback-analyst, inventory, notifier) does not
-  offer is an error, as the API says. Unless --offline, the agents announced to the engine are also read
-  from Kafka (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX): their actions are checked too, and a step
-  whose agent_type no agent ever announced gets a warning. When Kafka does not answer within 10 s, a
-  note on stderr says so and the check goes on offline.
+  offer is an error, as the API says; this needs nothing running. With --online, the agents announced to
+  the engine are also read from Kafka (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX), as the API
+  does: their actions are checked too, and a step whose agent_type no agent ever announced gets a
+  warning. When Kafka does not answer within 10 s, a note on stderr says so and the check goes on
+  without them.
 
 Exit codes:
   0  every file is valid
@@ -79,7 +80,7 @@ export async function runValidate(
   io: ValidateIo = defaultIo,
 ): Promise<number> {
   let live: LiveCatalog | undefined;
-  if (!options.offline && files.length > 0) {
+  if (options.online && files.length > 0) {
     live = await liveAgentCatalog(loadConfig(), LIVE_CATALOG_TIMEOUT_MS);
     if ('unavailable' in live) {
       io.err(

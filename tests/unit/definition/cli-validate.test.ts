@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerValidateCommand, runValidate, type ValidateIo } from '../../../src/cli/commands/validate.js';
 
@@ -44,6 +46,15 @@ describe('percolator validate', () => {
     const io = captureIo();
     expect(await runCli(['validate', SEED], io)).toBe(0);
     expect(io.stdout).toEqual([`OK ${SEED}`]);
+  });
+
+  it('refuses an action a built-in agent does not offer, with nothing running, as the API does', async () => {
+    const seed = await readFile(SEED, 'utf8');
+    const typo = join(await mkdtemp(join(tmpdir(), 'validate-')), 'typo.yaml');
+    await writeFile(typo, seed.replace('action: "create_content"', 'action: "create_contnet"'));
+    const io = captureIo();
+    expect(await runCli(['validate', typo], io)).toBe(1);
+    expect(io.stdout.join('\n')).toMatch(/typo\.yaml:19:\d+ .*create_contnet.*create_content/);
   });
 
   it('prints one located line per problem and exits 1 for an invalid file', async () => {

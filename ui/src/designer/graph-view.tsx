@@ -1,6 +1,7 @@
 // A workflow graph drawn with React Flow: the designer's canvas (editable) and the execution page's picture
 // (read-only, coloured by step status). Positions come from the layout; React Flow only draws and reports.
 import {
+  type NodeChange,
   Background,
   Controls,
   Handle,
@@ -71,6 +72,9 @@ export interface GraphViewProps {
 export function GraphView(props: GraphViewProps) {
   const { graph, statuses, problems, selected, editable } = props;
   const [positions, setPositions] = useState<Positions>({});
+  // The nodes are rebuilt from the YAML on every render, so React Flow's measured sizes must be carried over:
+  // a node without `measured` stays hidden until its size changes, which it may never do.
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const [flow, setFlow] = useState<ReactFlowInstance<Node<StepNodeData>, Edge> | undefined>();
   const shape = useMemo(
     () =>
@@ -106,6 +110,7 @@ export function GraphView(props: GraphViewProps) {
       selected: selected?.kind === 'node' && selected.id === node.id,
     },
     draggable: false,
+    ...(measured[node.id] ? { measured: measured[node.id] } : {}),
   }));
   const edges: Edge[] = graph.edges.map((edge, n) => ({
     id: edge.index === undefined ? `implied-${n}` : `c${edge.index}`,
@@ -141,6 +146,14 @@ export function GraphView(props: GraphViewProps) {
         edges={edges}
         nodeTypes={nodeTypes}
         onInit={setFlow}
+        onNodesChange={(changes: NodeChange[]) => {
+          const sized = changes.flatMap((change) =>
+            change.type === 'dimensions' && change.dimensions
+              ? [[change.id, change.dimensions] as const]
+              : [],
+          );
+          if (sized.length > 0) setMeasured((previous) => ({ ...previous, ...Object.fromEntries(sized) }));
+        }}
         nodesConnectable={editable === true}
         nodesDraggable={false}
         elementsSelectable
