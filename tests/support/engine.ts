@@ -265,12 +265,15 @@ export class TestEngine {
   async events(executionId: string): Promise<ReadEvent[]> {
     this.eventsTap ??= this.tap(topicNames(this.prefix).executionEvents);
     const tap = await this.eventsTap;
-    return tap.records
-      .flatMap((record) =>
-        record.envelope?.name === 'ExecutionEvent' && record.envelope.value.execution_id === executionId
-          ? [record.envelope.value]
-          : [],
-      )
+    // The topic is at-least-once: a re-published outbox repeats events with the same id, which every reader
+    // (the history sink, /ws clients) drops, and so does this one.
+    const byId = new Map<string, ExecutionEvent>();
+    for (const record of tap.records) {
+      if (record.envelope?.name !== 'ExecutionEvent') continue;
+      const event = record.envelope.value;
+      if (event.execution_id === executionId && !byId.has(event.event_id)) byId.set(event.event_id, event);
+    }
+    return [...byId.values()]
       .sort((a, b) => a.seq - b.seq)
       .map((event) => ({
         seq: event.seq,
