@@ -270,7 +270,9 @@ describe('helm/percolator rendered with ci/production-values.yaml', () => {
     const files = readdirSync(join(ROOT, 'deploy/grafana/dashboards')).sort();
     expect(Object.keys(dashboards.data!).sort()).toEqual(files);
     for (const file of files) {
-      expect(dashboards.data![file]).toBe(readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8'));
+      expect(dashboards.data![file]).toBe(
+        readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8'),
+      );
     }
   });
 
