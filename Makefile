@@ -6,7 +6,7 @@ INSTALL_STAMP := node_modules/.install-stamp
 # The console (ui/) has its own package.json and lockfile, installed and built beside the engine.
 UI_INSTALL_STAMP := ui/node_modules/.install-stamp
 
-.PHONY: help install build stack stack-down stack-status test test-unit lint demo bench clean
+.PHONY: help install build stack stack-down stack-status test test-unit lint demo bench chart clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -46,6 +46,7 @@ TEST_SERVICES := KAFKA_BROKERS=127.0.0.1:9092 SCHEMA_REGISTRY_URL=http://127.0.0
 test: build lint stack ## run the whole suite against the real local stack
 	./scripts/ensure-prometheus.sh
 	./scripts/ensure-chromium.sh
+	./scripts/ensure-helm-java.sh
 	npm run --silent test --prefix ui
 	$(TEST_SERVICES) npx vitest run
 
@@ -58,6 +59,9 @@ demo: build stack ## run the demo end to end
 
 bench: build stack ## Percolator vs the raw Kafka + Redis limit, BullMQ and Restate (a few minutes; not part of make test)
 	$(PERCOLATOR) bench --duration $(or $(BENCH_DURATION),10) --json bench-report.json
+
+chart: ## helm lint --strict the chart (helm/percolator), render it with default and production values into .chart/
+	./scripts/chart.sh
 
 clean: ## remove build output (the stack's data stays in .stack/)
 	rm -rf dist coverage ui/dist

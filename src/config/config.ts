@@ -188,3 +188,19 @@ function readByteSize(read: EnvReader, name: string, fallback: number): number {
   }
   return bytes;
 }
+
+/**
+ * Every environment variable loadConfig reads, found by loading from an empty environment that records each
+ * name asked for; deployment files (the Helm chart, docker-compose) are checked against it.
+ */
+export function configVariables(): string[] {
+  const names = new Set<string>();
+  const recorder = new Proxy({} as Env, {
+    get(_target, name) {
+      if (typeof name === 'string') names.add(name);
+      return undefined;
+    },
+  });
+  loadConfig(recorder);
+  return [...names].sort();
+}

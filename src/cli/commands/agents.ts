@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { agentTypes, configureBuiltinAgents, findAgent, testAgentTypes } from '../../agents/catalog.js';
 import { ensureAgentTopics } from '../../agents/agent-topics.js';
 import { createHttpBridge } from '../../agents/bridge/index.js';
+import { startProbeServer, type ProbeServer } from '../../agents/probe-server.js';
 import { runAgent, type AgentDefinition, type AgentHandle } from '../../agents/sdk/index.js';
 import { loadConfig, type AgentEndpoints, type PercolatorConfig } from '../../config/config.js';
 import { AvroCodec } from '../../kafka/avro-codec.js';
@@ -19,6 +20,7 @@ interface RunOptions {
   concurrency?: number;
   heartbeatInterval?: number;
   shutdownTimeout?: number;
+  probePort?: number;
 }
 
 interface AgentsRunOptions extends RunOptions {
@@ -142,7 +144,17 @@ async function runAgents(
 
   const signal = waitForSignal();
   const handles: AgentHandle[] = [];
+  let probes: ProbeServer | undefined;
   try {
+    if (options.probePort !== undefined) {
+      probes = await startProbeServer({
+        port: options.probePort,
+        kafka,
+        kafkaBrokers: config.kafkaBrokers,
+        schemaRegistryUrl: config.schemaRegistryUrl,
+        logger,
+      });
+    }
     for (const definition of definitions) {
       handles.push(
         await runAgent(definition, {
@@ -161,6 +173,7 @@ async function runAgents(
     logger.info({ reason }, 'stopping agents');
   } finally {
     await Promise.allSettled(handles.map((handle) => handle.stop()));
+    await probes?.close();
   }
 }
 
@@ -176,6 +189,11 @@ function commonOptions(command: Command): Command {
     .option(
       '--shutdown-timeout <ms>',
       'how long running commands may take to finish on stop',
+      positiveInteger,
+    )
+    .option(
+      '--probe-port <port>',
+      'serve /health, /ready and /metrics on this port (for Kubernetes probes; default: none)',
       positiveInteger,
     );
 }
