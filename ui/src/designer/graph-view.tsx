@@ -26,6 +26,8 @@ export interface StepNodeData extends Record<string, unknown> {
   status?: string;
   problems?: string[];
   selected?: boolean;
+  /** On a versions diff: how this step differs from the older version. */
+  change?: string;
 }
 
 function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
@@ -33,8 +35,9 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
     <div
       className={`step-node kind-${data.kind} ${data.status ? `status-${data.status}` : ''} ${
         data.problems?.length ? 'has-problem' : ''
-      } ${data.selected ? 'is-selected' : ''}`}
+      } ${data.selected ? 'is-selected' : ''} ${data.change ? `change-${data.change}` : ''}`}
       data-testid={`node-${data.stepId}`}
+      {...(data.change ? { 'data-change': data.change } : {})}
       title={data.problems?.join('\n')}
     >
       <Handle type="target" position={Position.Left} data-testid={`handle-in-${data.stepId}`} />
@@ -62,11 +65,13 @@ export interface GraphViewProps {
   graph: WorkflowGraph;
   statuses?: Record<string, string>;
   problems?: Record<string, string[]>;
+  changes?: Record<string, string>;
   selected?: { kind: 'node'; id: string } | { kind: 'edge'; index: number };
   editable?: boolean;
   onConnect?(from: string, to: string): void;
   onSelect?(selection: { kind: 'node'; id: string } | { kind: 'edge'; index: number } | undefined): void;
-  onDropKind?(kind: string, position: { x: number; y: number }): void;
+  /** A palette kind dropped on the canvas, or (with `into`) onto a connection to insert it there. */
+  onDropKind?(kind: string, into?: { from: string; to: string }): void;
 }
 
 export function GraphView(props: GraphViewProps) {
@@ -78,7 +83,10 @@ export function GraphView(props: GraphViewProps) {
   const [flow, setFlow] = useState<ReactFlowInstance<Node<StepNodeData>, Edge> | undefined>();
   const shape = useMemo(
     () =>
-      JSON.stringify([graph.nodes.map((node) => node.id), graph.edges.map((edge) => [edge.from, edge.to])]),
+      JSON.stringify([
+        graph.nodes.map((node) => node.id),
+        graph.edges.map((edge) => [edge.from, edge.to, edge.condition ?? '']),
+      ]),
     [graph],
   );
 
@@ -90,7 +98,7 @@ export function GraphView(props: GraphViewProps) {
     return () => {
       current = false;
     };
-    // Layout depends on the graph's shape only; labels and statuses do not move nodes.
+    // Layout depends on the graph's shape and its edge labels (which take room); statuses do not move nodes.
   }, [shape]);
 
   useEffect(() => {
@@ -107,6 +115,7 @@ export function GraphView(props: GraphViewProps) {
       label: node.label,
       ...(statuses ? { status: statuses[node.id] ?? 'pending' } : {}),
       ...(problems?.[node.id] ? { problems: problems[node.id] } : {}),
+      ...(props.changes?.[node.id] ? { change: props.changes[node.id] } : {}),
       selected: selected?.kind === 'node' && selected.id === node.id,
     },
     draggable: false,
@@ -122,12 +131,21 @@ export function GraphView(props: GraphViewProps) {
     data: { index: edge.index },
   }));
 
+  /** The connection under the pointer: React Flow draws a wide invisible path along each edge to catch it. */
+  function connectionAt(x: number, y: number): { from: string; to: string } | undefined {
+    for (const element of document.elementsFromPoint(x, y)) {
+      const id = element.closest('.react-flow__edge')?.getAttribute('data-id');
+      const edge = id ? edges.find((candidate) => candidate.id === id) : undefined;
+      if (edge) return { from: edge.source, to: edge.target };
+    }
+    return undefined;
+  }
+
   function onDrop(event: DragEvent) {
     event.preventDefault();
     const kind = event.dataTransfer.getData('application/x-percolator-step');
     if (!kind || !props.onDropKind) return;
-    const position = flow?.screenToFlowPosition({ x: event.clientX, y: event.clientY }) ?? { x: 0, y: 0 };
-    props.onDropKind(kind, position);
+    props.onDropKind(kind, connectionAt(event.clientX, event.clientY));
   }
 
   return (

@@ -191,3 +191,32 @@ export function setWorkflowField(text: string, key: 'name' | 'description', valu
     else doc.setIn([...at, key], value);
   });
 }
+
+/**
+ * Puts a new step into an existing connection `from → to`: the connection now ends at the new step (keeping its
+ * condition, which decides whether the path is taken) and a new one leads on from it to the old target.
+ */
+export function insertStep(
+  text: string,
+  kind: StepKind,
+  id: string,
+  into: { from: string; to: string },
+  agent?: { type: string; action: string },
+): string {
+  const before = parseWorkflow(text).graph;
+  if (!before.edges.some((edge) => edge.from === into.from && edge.to === into.to)) {
+    throw new Error(`there is no connection ${into.from} → ${into.to}`);
+  }
+  return edit(text, (doc, at) => {
+    if (before.implicitOrder) writeOutOrder(doc, at, before.edges);
+    const connections = seqAt(doc, [...at, 'connections']);
+    const index = connections.items.findIndex(
+      (item) => isMap(item) && item.get('from') === into.from && item.get('to') === into.to,
+    );
+    (connections.items[index] as YAMLMap).set('to', id);
+    const onward = doc.createNode({ from: id, to: into.to }) as YAMLMap;
+    onward.flow = true;
+    connections.items.splice(index + 1, 0, onward);
+    seqAt(doc, [...at, 'steps']).items.push(doc.createNode({ id, type: kind, ...templateFor(kind, agent) }));
+  });
+}
