@@ -147,7 +147,9 @@ function DesignerPage({ version }: { version: string | undefined }) {
     const first = agents.data?.items.find((agent) => agent.actions.length > 0);
     const agent = first ? { type: first.type, action: first.actions[0]! } : undefined;
     apply((current) =>
-      into ? insertStep(current, kind as StepKind, id, into, agent) : addStep(current, kind as StepKind, id, agent),
+      into
+        ? insertStep(current, kind as StepKind, id, into, agent)
+        : addStep(current, kind as StepKind, id, agent),
     );
     setSelected({ kind: 'node', id });
   }
@@ -161,7 +163,8 @@ function DesignerPage({ version }: { version: string | undefined }) {
       });
       setMessage({ kind: 'ok', text: `Saved ${saved.name} version ${saved.version}` });
       sessionStorage.removeItem(draftKey);
-      if (name !== saved.name || version) navigate(`/workflows/${encodeURIComponent(saved.name)}`, { replace: true });
+      if (name !== saved.name || version)
+        navigate(`/workflows/${encodeURIComponent(saved.name)}`, { replace: true });
     } catch (failure) {
       setMessage({ kind: 'error', text: failure instanceof ApiError ? failure.detail : String(failure) });
       if (failure instanceof ApiError) {

@@ -76,7 +76,14 @@ export interface GraphViewProps {
 
 export function GraphView(props: GraphViewProps) {
   const { graph, statuses, problems, selected, editable } = props;
-  const [positions, setPositions] = useState<Positions>({});
+  // The positions with the graph shape they were computed for; `fitted` is the shape last laid out and fitted
+  // to the view, shown as the canvas's data-layout (ready/pending) so tests can wait for the graph to settle.
+  const [laidOut, setLaidOut] = useState<{ shape: string; positions: Positions }>({
+    shape: '',
+    positions: {},
+  });
+  const [fitted, setFitted] = useState<string | undefined>();
+  const positions = laidOut.positions;
   // The nodes are rebuilt from the YAML on every render, so React Flow's measured sizes must be carried over:
   // a node without `measured` stays hidden until its size changes, which it may never do.
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
@@ -93,7 +100,7 @@ export function GraphView(props: GraphViewProps) {
   useEffect(() => {
     let current = true;
     void layout(graph).then((next) => {
-      if (current) setPositions(next);
+      if (current) setLaidOut({ shape, positions: next });
     });
     return () => {
       current = false;
@@ -102,8 +109,9 @@ export function GraphView(props: GraphViewProps) {
   }, [shape]);
 
   useEffect(() => {
-    if (flow && Object.keys(positions).length > 0) void flow.fitView({ padding: 0.2 });
-  }, [flow, positions]);
+    if (!flow || laidOut.shape === '') return;
+    void flow.fitView({ padding: 0.2 }).then(() => setFitted(laidOut.shape));
+  }, [flow, laidOut]);
 
   const nodes: Node<StepNodeData>[] = graph.nodes.map((node) => ({
     id: node.id,
@@ -152,6 +160,7 @@ export function GraphView(props: GraphViewProps) {
     <div
       className="canvas"
       data-testid="canvas"
+      data-layout={fitted === shape ? 'ready' : 'pending'}
       onDragOver={(event) => {
         if (!editable) return;
         event.preventDefault();

@@ -59,8 +59,13 @@ describe('the Run form from input_schema', () => {
       ratio: 'must be a number',
       tags: 'must be a JSON array',
     });
-    expect(inputOf(fields, { count: '' }).errors).toMatchObject({ brand_id: 'is required', count: 'is required' });
-    expect(inputOf(fields, { brand_id: 'acme', count: '11' }).errors).toEqual({ count: 'must be at most 10' });
+    expect(inputOf(fields, { count: '' }).errors).toMatchObject({
+      brand_id: 'is required',
+      count: 'is required',
+    });
+    expect(inputOf(fields, { brand_id: 'acme', count: '11' }).errors).toEqual({
+      count: 'must be at most 10',
+    });
   });
 
   it("puts the server's problems on their fields", () => {

@@ -143,7 +143,9 @@ export function inputOf(
 }
 
 /** The server's 422 problems (`/input/<field>…`) by field; problems about the whole input under "". */
-export function serverFieldErrors(problems: { pointer?: string; message?: string }[]): Record<string, string> {
+export function serverFieldErrors(
+  problems: { pointer?: string; message?: string }[],
+): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const problem of problems) {
     const match = /^\/input(?:\/([^/]+))?/.exec(problem.pointer ?? '');

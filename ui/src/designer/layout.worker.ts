@@ -23,7 +23,6 @@ self.onmessage = async (message: MessageEvent<Request>) => {
         'elk.edgeLabels.placement': 'CENTER',
         'elk.spacing.edgeLabel': '8',
         'elk.layered.spacing.edgeNodeBetweenLayers': '30',
-        'elk.layered.edgeLabels.centerLabelPlacementStrategy': 'SPACE_EFFICIENT_LAYER',
       },
       children: nodes,
       edges: edges.map((edge) => ({

@@ -4,7 +4,14 @@
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError } from '../api';
-import { fieldsOf, initialValues, inputOf, serverFieldErrors, type FieldValues, type InputField } from './input-form';
+import {
+  fieldsOf,
+  initialValues,
+  inputOf,
+  serverFieldErrors,
+  type FieldValues,
+  type InputField,
+} from './input-form';
 
 export function RunForm(props: { workflow: string; inputSchema: unknown }) {
   const navigate = useNavigate();

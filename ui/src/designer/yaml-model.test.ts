@@ -108,6 +108,17 @@ describe('graph edits as YAML edits', () => {
     expect(text).toContain('# comment');
   });
 
+  it('prints flow collections the way the document already writes them', () => {
+    const compact = addStep(COMMENTED, 'end', 'done');
+    expect(compact).toContain('- {from: analyze, to: reply} # the only edge');
+    const padded = connect(
+      COMMENTED.replace('{from: analyze, to: reply}', '{ from: analyze, to: reply }'),
+      'reply',
+      'analyze',
+    );
+    expect(padded).toContain('- { from: reply, to: analyze }');
+  });
+
   it('renames a step together with its connections and removes a step with its connections', () => {
     let text = setStepField(COMMENTED, 'reply', 'id', 'answer');
     expect(parseWorkflow(text).graph.edges).toMatchObject([{ from: 'analyze', to: 'answer' }]);

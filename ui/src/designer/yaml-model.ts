@@ -44,7 +44,16 @@ function edit(text: string, change: (doc: Document, at: string[]) => void): stri
   if (doc.errors.length > 0) throw new Error('fix the YAML syntax errors first');
   if (doc.contents === null) doc.contents = doc.createNode({ workflow: { name: 'my-workflow' } }) as never;
   change(doc, base(doc));
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: usesFlowPadding(text) });
+}
+
+/**
+ * Whether the document writes its flow collections with inner spaces (`[ a, b ]`) or without (`[a, b]`): the
+ * printer applies one style to every flow collection, so it follows the first one the author wrote.
+ */
+function usesFlowPadding(text: string): boolean {
+  const first = /[:-][ \t]+[[{]([ \t]?)[^\s\]}]/.exec(text);
+  return first?.[1] === ' ';
 }
 
 /** The sequence at path, created (block style) when absent; a flow-style `[]` turns into block style. */
