@@ -329,7 +329,7 @@ describe('workflow designer in Chromium', () => {
       page.evaluate(() =>
         performance
           .getEntriesByName('designer-layout')
-          .filter((entry) => ((entry as PerformanceMeasure).detail as { nodes?: number }).nodes === 200)
+          .filter((entry) => (entry as unknown as { detail?: { nodes?: number } }).detail?.nodes === 200)
           .map((entry) => Math.round(entry.duration)),
       );
     await expect.poll(async () => (await layouts()).length, { timeout: 30_000 }).toBe(1);

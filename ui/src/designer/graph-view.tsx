@@ -130,7 +130,8 @@ export function GraphView(props: GraphViewProps) {
     ...(measured[node.id] ? { measured: measured[node.id] } : {}),
   }));
   const edges: Edge[] = graph.edges.map((edge, n) => ({
-    id: edge.index === undefined ? `implied-${n}` : `c${edge.index}`,
+    // The id names the ends too: when an edit re-points a connection, React Flow draws a new edge, not a stale one.
+    id: `${edge.index === undefined ? `implied-${n}` : `c${edge.index}`}:${edge.from}>${edge.to}`,
     source: edge.from,
     target: edge.to,
     ...(edge.condition ? { label: edge.condition } : {}),
