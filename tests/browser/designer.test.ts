@@ -322,8 +322,8 @@ describe('workflow designer in Chromium', () => {
     await page.getByTestId('yaml-editor').waitFor();
     const started = Date.now();
     await replaceYaml(page, big);
-    await page.locator('.react-flow__minimap').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator('.react-flow__node').count(), { timeout: 30_000 }).toBe(200);
+    await page.locator('.react-flow__minimap').waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.locator('.react-flow__node').count(), { timeout: 120_000 }).toBe(200);
     // The layout of all 200 is done (the worker's first one, cold), then a second after an edit (warm).
     const layouts = () =>
       page.evaluate(() =>
@@ -332,13 +332,13 @@ describe('workflow designer in Chromium', () => {
           .filter((entry) => (entry as unknown as { detail?: { nodes?: number } }).detail?.nodes === 200)
           .map((entry) => Math.round(entry.duration)),
       );
-    await expect.poll(async () => (await layouts()).length, { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await layouts()).length, { timeout: 120_000 }).toBe(1);
     const drawnMs = Date.now() - started;
     await replaceYaml(page, big.replace('  connections:\n', '  connections:\n    - {from: s1, to: s200}\n'));
     await page
       .locator('.react-flow__edge[aria-label="Edge from s1 to s200"]')
-      .waitFor({ state: 'attached', timeout: 30_000 });
-    await expect.poll(async () => (await layouts()).length, { timeout: 30_000 }).toBe(2);
+      .waitFor({ state: 'attached', timeout: 120_000 });
+    await expect.poll(async () => (await layouts()).length, { timeout: 120_000 }).toBe(2);
     // The figures docs/console.md quotes; printed, not asserted (timings belong to measurements, not tests).
     const [cold, warm] = await layouts();
     console.info(
@@ -346,7 +346,8 @@ describe('workflow designer in Chromium', () => {
         `paste to 200 nodes drawn ${drawnMs} ms (250 ms of it is the typing debounce)`,
     );
     await page.close();
-  });
+    // A 200-step layout on a loaded two-core machine takes tens of seconds (see docs/console.md).
+  }, 400_000);
 });
 
 /** Whether every edge label is drawn clear of every node (none hidden under a step). */
