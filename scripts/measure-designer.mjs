@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, URL, Worker, performance -- a Node script (the last two run inside the page) */
 // Speed figures of the designer, measured in Debian's Chromium against the built console (ui/dist, so run
 // `make build` first): the gzipped size of each JavaScript file the console loads, and how long the layout web
 // worker the designer ships (elkjs, layered) takes to lay out a 200-step workflow, cold (a fresh worker) and
