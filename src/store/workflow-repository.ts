@@ -11,6 +11,8 @@ export interface WorkflowVersionRecord {
   author: string;
   status: 'draft' | 'active' | 'archived';
   createdAt: Date;
+  /** The text the user saved (comments included), where the version was saved as YAML text and it was read. */
+  source?: string;
 }
 
 export interface SaveVersionInput {
@@ -121,7 +123,8 @@ export class WorkflowRepository {
 
   async getVersion(workflowId: string, version: number): Promise<WorkflowVersionRecord | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT v.workflow_id, w.name, v.version, v.definition, v.checksum, v.author, v.status, v.created_at
+      `SELECT v.workflow_id, w.name, v.version, v.definition, v.source, v.checksum, v.author, v.status,
+              v.created_at
          FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id
         WHERE v.workflow_id = $1 AND v.version = $2`,
       [workflowId, version],
@@ -212,5 +215,6 @@ function toRecord(row: Record<string, unknown>): WorkflowVersionRecord {
     author: row.author as string,
     status: row.status as WorkflowVersionRecord['status'],
     createdAt: row.created_at as Date,
+    ...(typeof row.source === 'string' ? { source: row.source } : {}),
   };
 }

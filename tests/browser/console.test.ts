@@ -61,13 +61,16 @@ describe('web console in Chromium', () => {
     if (dir) await page.screenshot({ path: `${dir}/console-${name}.png` });
   }
 
-  /**
-   * Connects two steps. Dragging between React Flow's handles did not register under playwright here (see
-   * docs/console.md), so the test uses the side panel's "connect to", which writes the same YAML edit.
-   */
+  /** Connects two steps by dragging from one's output handle to the other's input handle, once the layout settled. */
   async function connectSteps(page: Page, from: string, to: string): Promise<void> {
-    await page.getByTestId(`node-${from}`).click();
-    await page.getByTestId('connect-to').selectOption(to);
+    await page.locator('[data-testid=canvas][data-layout=ready]').waitFor({ timeout: 60_000 });
+    const source = await page.getByTestId(`handle-out-${from}`).boundingBox();
+    const target = await page.getByTestId(`handle-in-${to}`).boundingBox();
+    if (!source || !target) throw new Error(`the handles of ${from} and ${to} are not visible`);
+    await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 15 });
+    await page.mouse.up();
   }
 
   it('builds a three-step workflow by drag and drop, saves and runs it, and the execution turns final live', async () => {

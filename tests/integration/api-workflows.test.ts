@@ -156,6 +156,30 @@ describe('admin API: workflows', () => {
     expect(execute.status).toBe(404);
   });
 
+  it('reads one version with the YAML text it was saved from, comments kept', async () => {
+    const source = `# why this workflow exists\nworkflow:\n  name: ${name('texted')}\n  steps:\n    - {id: say, type: transform, output: "1"} # the only step\n`;
+    const first = await api.request('POST', '/api/v1/workflows', { text: source });
+    expect(first.status, first.text).toBe(201);
+    await api.request('POST', '/api/v1/workflows', {
+      body: { workflow: { name: name('texted'), steps: [echoStep] } },
+    });
+    const ref = encodeURIComponent(name('texted'));
+    const one = await api.request('GET', `/api/v1/workflows/${ref}/versions/1`, { role: 'viewer' });
+    expect(one.status, one.text).toBe(200);
+    expect(one.body).toMatchObject({ version: 1, active: false, source });
+    expect(one.body.definition.workflow.steps[0].id).toBe('say');
+    const two = await api.request('GET', `/api/v1/workflows/${ref}/versions/2`, { role: 'viewer' });
+    expect(two.body).toMatchObject({ version: 2, active: true, source: null });
+    const active = await api.request('GET', `/api/v1/workflows/${ref}`, { role: 'viewer' });
+    expect(active.body.source).toBeNull();
+
+    const missing = await api.request('GET', `/api/v1/workflows/${ref}/versions/3`, { role: 'viewer' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toContain('version 3');
+    const bad = await api.request('GET', `/api/v1/workflows/${ref}/versions/0`, { role: 'viewer' });
+    expect(bad.status).toBe(400);
+  });
+
   it("shows when a workflow's schedules fire next, in their time zone", async () => {
     const created = await api.request('POST', '/api/v1/workflows', {
       body: {

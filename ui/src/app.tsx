@@ -12,6 +12,7 @@ import { WorkflowsPage } from './pages/workflows-page';
 import { useSession } from './session';
 
 const DesignerPage = lazy(() => import('./designer/designer-page'));
+const VersionsPage = lazy(() => import('./designer/versions-page'));
 
 export function App() {
   const { me, checking, signOut } = useSession();
@@ -62,6 +63,7 @@ export function App() {
             <Route path="/workflows" element={<WorkflowsPage />} />
             <Route path="/workflows/new" element={<DesignerPage />} />
             <Route path="/workflows/:name" element={<DesignerPage />} />
+            <Route path="/workflows/:name/versions" element={<VersionsPage />} />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/executions/:id" element={<ExecutionPage />} />
             <Route path="/agents" element={<AgentsPage />} />

@@ -11,6 +11,7 @@ export const PERMISSIONS = {
   'GET /api/v1/workflows': 'viewer',
   'GET /api/v1/workflows/{id}': 'viewer',
   'GET /api/v1/workflows/{id}/versions': 'viewer',
+  'GET /api/v1/workflows/{id}/versions/{version}': 'viewer',
   'GET /api/v1/workflows/{id}/metrics': 'viewer',
   'POST /api/v1/workflows': 'admin',
   'PUT /api/v1/workflows/{id}': 'admin',

@@ -127,6 +127,7 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
         ctx.body = {
           ...workflowView(workflow),
           definition: active?.definition ?? null,
+          source: active?.source ?? null,
           checksum: active?.checksum,
           next_runs: workflow.status === 'active' && active ? scheduledRuns(active.definition) : [],
         };
@@ -188,6 +189,39 @@ export function workflowRoutes(services: ApiServices): RouteSpec[] {
             active: version.active,
             created_at: version.createdAt.toISOString(),
           })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/workflows/{id}/versions/{version}',
+      params: {
+        id: WORKFLOW_REF_PARAM,
+        version: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'The version number: 1, 2, …' },
+      },
+      operationId: 'getWorkflowVersion',
+      summary: 'One version of a workflow: its definition and the text it was saved from (comments kept)',
+      tag: 'workflows',
+      responses: {
+        200: { description: 'The version', schema: ANY_OBJECT },
+        400: problemResponse('The version is not a positive whole number'),
+        404: problemResponse('Unknown workflow or version'),
+      },
+      handler: async (ctx) => {
+        const workflow = await find(ctx);
+        const number = Number(ctx.params.version);
+        const version = await services.workflows.getVersion(workflow.id, number);
+        if (!version) throw notFound(`version ${number} of workflow ${workflow.name}`);
+        ctx.body = {
+          id: workflow.id,
+          name: workflow.name,
+          version: version.version,
+          checksum: version.checksum,
+          author: version.author,
+          active: version.version === workflow.activeVersion,
+          created_at: version.createdAt.toISOString(),
+          definition: version.definition,
+          source: version.source ?? null,
         };
       },
     },

@@ -3,16 +3,18 @@
 // /workflows/validate) supplies the diagnostics, shown in the editor and as marks on the nodes.
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { parse, stringify } from 'yaml';
 import { api, ApiError } from '../api';
 import { useSession } from '../session';
 import { GraphView } from './graph-view';
+import { RunForm } from './run-form';
 import { STEP_KINDS, type StepKind } from './workflow-graph';
 import {
   addStep,
   connect,
   freeStepId,
+  insertStep,
   NEW_WORKFLOW,
   parseWorkflow,
   removeConnection,
@@ -36,11 +38,18 @@ interface AgentItem {
 
 const DRAFT_KEY = 'percolator.designer.draft';
 
-export default function DesignerPage() {
+/** A version opened from a deep link is a page of its own: switching versions starts from that version's text. */
+export default function DesignerRoute() {
+  const [searchParams] = useSearchParams();
+  const version = searchParams.get('version') ?? undefined;
+  return <DesignerPage key={version ?? 'active'} version={version} />;
+}
+
+function DesignerPage({ version }: { version: string | undefined }) {
   const { name } = useParams();
   const navigate = useNavigate();
   const { can } = useSession();
-  const draftKey = `${DRAFT_KEY}.${name ?? 'new'}`;
+  const draftKey = `${DRAFT_KEY}.${name ?? 'new'}${version ? `@${version}` : ''}`;
   const [text, setTextState] = useState<string>(
     () => sessionStorage.getItem(draftKey) ?? (name ? '' : NEW_WORKFLOW),
   );
@@ -52,15 +61,20 @@ export default function DesignerPage() {
     { kind: 'node'; id: string } | { kind: 'edge'; index: number } | undefined
   >();
   const [runOpen, setRunOpen] = useState(false);
-  const [runInput, setRunInput] = useState('{}');
 
+  // `?version=N` opens that version (a deep link from the versions page); otherwise the active one. The text
+  // saved is shown as it was written, comments included; a definition saved as JSON is printed as YAML.
   const existing = useQuery({
-    queryKey: ['workflow', name],
+    queryKey: ['workflow', name, version],
     enabled: name !== undefined && text === '',
-    queryFn: () => api<{ definition: unknown }>(`/api/v1/workflows/${encodeURIComponent(name!)}`),
+    queryFn: () =>
+      api<{ definition: unknown; source: string | null }>(
+        `/api/v1/workflows/${encodeURIComponent(name!)}${version ? `/versions/${encodeURIComponent(version)}` : ''}`,
+      ),
   });
   useEffect(() => {
-    if (existing.data && text === '') setTextState(stringify(existing.data.definition, { lineWidth: 0 }));
+    if (existing.data && text === '')
+      setTextState(existing.data.source ?? stringify(existing.data.definition, { lineWidth: 0 }));
   }, [existing.data, text]);
 
   const agents = useQuery({
@@ -86,6 +100,7 @@ export default function DesignerPage() {
     return () => clearTimeout(timer);
   }, [text]);
   const parsed = useMemo(() => parseWorkflow(settled), [settled]);
+  const inputSchema = useMemo(() => inputSchemaOf(settled), [settled]);
 
   useEffect(() => {
     // Validation is a POST for those who may save (admins): the permission table keeps POSTs from readers.
@@ -125,17 +140,16 @@ export default function DesignerPage() {
     }
   }
 
-  function dropKind(kind: string) {
+  /** A palette kind dropped on the canvas: a new step, put into the connection it was dropped on, if any. */
+  function dropKind(kind: string, into?: { from: string; to: string }) {
     if (!(STEP_KINDS as readonly string[]).includes(kind)) return;
     const id = freeStepId(parseWorkflow(text).graph, kind);
     const first = agents.data?.items.find((agent) => agent.actions.length > 0);
+    const agent = first ? { type: first.type, action: first.actions[0]! } : undefined;
     apply((current) =>
-      addStep(
-        current,
-        kind as StepKind,
-        id,
-        first ? { type: first.type, action: first.actions[0]! } : undefined,
-      ),
+      into
+        ? insertStep(current, kind as StepKind, id, into, agent)
+        : addStep(current, kind as StepKind, id, agent),
     );
     setSelected({ kind: 'node', id });
   }
@@ -149,34 +163,14 @@ export default function DesignerPage() {
       });
       setMessage({ kind: 'ok', text: `Saved ${saved.name} version ${saved.version}` });
       sessionStorage.removeItem(draftKey);
-      if (name !== saved.name) navigate(`/workflows/${encodeURIComponent(saved.name)}`, { replace: true });
+      if (name !== saved.name || version)
+        navigate(`/workflows/${encodeURIComponent(saved.name)}`, { replace: true });
     } catch (failure) {
       setMessage({ kind: 'error', text: failure instanceof ApiError ? failure.detail : String(failure) });
       if (failure instanceof ApiError) {
         const errors = (failure.body as { errors?: ServerProblem[] } | undefined)?.errors;
         if (errors) setProblems(errors.map((problem) => ({ ...problem, severity: 'error' })));
       }
-    }
-  }
-
-  async function run() {
-    setMessage(undefined);
-    let input: unknown;
-    try {
-      input = JSON.parse(runInput);
-    } catch {
-      setMessage({ kind: 'error', text: 'The input is not valid JSON' });
-      return;
-    }
-    const workflowName = name ?? '';
-    try {
-      const started = await api<{ execution_id: string }>(
-        `/api/v1/workflows/${encodeURIComponent(workflowName)}/execute`,
-        { method: 'POST', json: { input } },
-      );
-      navigate(`/executions/${encodeURIComponent(started.execution_id)}`);
-    } catch (failure) {
-      setMessage({ kind: 'error', text: failure instanceof ApiError ? failure.detail : String(failure) });
     }
   }
 
@@ -201,7 +195,7 @@ export default function DesignerPage() {
   return (
     <section className="designer">
       <header className="page-header">
-        <h1>{name ? `Workflow ${name}` : 'New workflow'}</h1>
+        <h1>{name ? `Workflow ${name}${version ? ` (version ${version})` : ''}` : 'New workflow'}</h1>
         <span className="spacer" />
         {editable && (
           <>
@@ -236,6 +230,15 @@ export default function DesignerPage() {
             </button>
           </>
         )}
+        {name && (
+          <Link
+            className="button"
+            to={`/workflows/${encodeURIComponent(name)}/versions`}
+            data-testid="workflow-versions"
+          >
+            Versions
+          </Link>
+        )}
         {can('operator') && name && (
           <button type="button" data-testid="run-workflow" onClick={() => setRunOpen(!runOpen)}>
             Run
@@ -251,21 +254,7 @@ export default function DesignerPage() {
           {message.text}
         </p>
       )}
-      {runOpen && (
-        <div className="run-form">
-          <label htmlFor="run-input">Input (JSON)</label>
-          <textarea
-            id="run-input"
-            data-testid="run-input"
-            rows={5}
-            value={runInput}
-            onChange={(event) => setRunInput(event.target.value)}
-          />
-          <button type="button" data-testid="run-submit" onClick={() => void run()}>
-            Start
-          </button>
-        </div>
-      )}
+      {runOpen && name && <RunForm workflow={name} inputSchema={inputSchema} />}
       <div className="designer-grid">
         {editable && (
           <aside className="palette">
@@ -295,7 +284,7 @@ export default function DesignerPage() {
           editable={editable}
           onConnect={(from, to) => apply((current) => connect(current, from, to))}
           onSelect={setSelected}
-          onDropKind={(kind) => dropKind(kind)}
+          onDropKind={dropKind}
         />
         <div className="side">
           {
@@ -546,6 +535,16 @@ function stepFields(text: string, index: number): Record<string, unknown> {
     return typeof step === 'object' && step !== null ? (step as Record<string, unknown>) : {};
   } catch {
     return {};
+  }
+}
+
+/** The input_schema of the workflow in the editor (the Run form follows what is being edited). */
+function inputSchemaOf(text: string): unknown {
+  try {
+    const data = parse(text) as { workflow?: { input_schema?: unknown }; input_schema?: unknown } | undefined;
+    return data?.workflow?.input_schema ?? data?.input_schema;
+  } catch {
+    return undefined;
   }
 }
 

@@ -26,6 +26,8 @@ export interface StepNodeData extends Record<string, unknown> {
   status?: string;
   problems?: string[];
   selected?: boolean;
+  /** On a versions diff: how this step differs from the older version. */
+  change?: string;
 }
 
 function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
@@ -33,8 +35,9 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
     <div
       className={`step-node kind-${data.kind} ${data.status ? `status-${data.status}` : ''} ${
         data.problems?.length ? 'has-problem' : ''
-      } ${data.selected ? 'is-selected' : ''}`}
+      } ${data.selected ? 'is-selected' : ''} ${data.change ? `change-${data.change}` : ''}`}
       data-testid={`node-${data.stepId}`}
+      {...(data.change ? { 'data-change': data.change } : {})}
       title={data.problems?.join('\n')}
     >
       <Handle type="target" position={Position.Left} data-testid={`handle-in-${data.stepId}`} />
@@ -62,40 +65,53 @@ export interface GraphViewProps {
   graph: WorkflowGraph;
   statuses?: Record<string, string>;
   problems?: Record<string, string[]>;
+  changes?: Record<string, string>;
   selected?: { kind: 'node'; id: string } | { kind: 'edge'; index: number };
   editable?: boolean;
   onConnect?(from: string, to: string): void;
   onSelect?(selection: { kind: 'node'; id: string } | { kind: 'edge'; index: number } | undefined): void;
-  onDropKind?(kind: string, position: { x: number; y: number }): void;
+  /** A palette kind dropped on the canvas, or (with `into`) onto a connection to insert it there. */
+  onDropKind?(kind: string, into?: { from: string; to: string }): void;
 }
 
 export function GraphView(props: GraphViewProps) {
   const { graph, statuses, problems, selected, editable } = props;
-  const [positions, setPositions] = useState<Positions>({});
+  // The positions with the graph shape they were computed for; `fitted` is the shape last laid out and fitted
+  // to the view, shown as the canvas's data-layout (ready/pending) so tests can wait for the graph to settle.
+  const [laidOut, setLaidOut] = useState<{ shape: string; positions: Positions }>({
+    shape: '',
+    positions: {},
+  });
+  const [fitted, setFitted] = useState<string | undefined>();
+  const positions = laidOut.positions;
   // The nodes are rebuilt from the YAML on every render, so React Flow's measured sizes must be carried over:
   // a node without `measured` stays hidden until its size changes, which it may never do.
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const [flow, setFlow] = useState<ReactFlowInstance<Node<StepNodeData>, Edge> | undefined>();
   const shape = useMemo(
     () =>
-      JSON.stringify([graph.nodes.map((node) => node.id), graph.edges.map((edge) => [edge.from, edge.to])]),
+      JSON.stringify([
+        graph.nodes.map((node) => node.id),
+        graph.edges.map((edge) => [edge.from, edge.to, edge.condition ?? '']),
+      ]),
     [graph],
   );
 
   useEffect(() => {
     let current = true;
     void layout(graph).then((next) => {
-      if (current) setPositions(next);
+      if (current) setLaidOut({ shape, positions: next });
     });
     return () => {
       current = false;
     };
-    // Layout depends on the graph's shape only; labels and statuses do not move nodes.
+    // Layout depends on the graph's shape and its edge labels (which take room); statuses do not move nodes.
   }, [shape]);
 
   useEffect(() => {
-    if (flow && Object.keys(positions).length > 0) void flow.fitView({ padding: 0.2 });
-  }, [flow, positions]);
+    if (!flow || laidOut.shape === '') return;
+    void flow.fitView({ padding: 0.2 }).then(() => setFitted(laidOut.shape));
+  }, [flow, laidOut]);
 
   const nodes: Node<StepNodeData>[] = graph.nodes.map((node) => ({
     id: node.id,
@@ -107,13 +123,15 @@ export function GraphView(props: GraphViewProps) {
       label: node.label,
       ...(statuses ? { status: statuses[node.id] ?? 'pending' } : {}),
       ...(problems?.[node.id] ? { problems: problems[node.id] } : {}),
+      ...(props.changes?.[node.id] ? { change: props.changes[node.id] } : {}),
       selected: selected?.kind === 'node' && selected.id === node.id,
     },
     draggable: false,
     ...(measured[node.id] ? { measured: measured[node.id] } : {}),
   }));
   const edges: Edge[] = graph.edges.map((edge, n) => ({
-    id: edge.index === undefined ? `implied-${n}` : `c${edge.index}`,
+    // The id names the ends too: when an edit re-points a connection, React Flow draws a new edge, not a stale one.
+    id: `${edge.index === undefined ? `implied-${n}` : `c${edge.index}`}:${edge.from}>${edge.to}`,
     source: edge.from,
     target: edge.to,
     ...(edge.condition ? { label: edge.condition } : {}),
@@ -122,18 +140,28 @@ export function GraphView(props: GraphViewProps) {
     data: { index: edge.index },
   }));
 
+  /** The connection under the pointer: React Flow draws a wide invisible path along each edge to catch it. */
+  function connectionAt(x: number, y: number): { from: string; to: string } | undefined {
+    for (const element of document.elementsFromPoint(x, y)) {
+      const id = element.closest('.react-flow__edge')?.getAttribute('data-id');
+      const edge = id ? edges.find((candidate) => candidate.id === id) : undefined;
+      if (edge) return { from: edge.source, to: edge.target };
+    }
+    return undefined;
+  }
+
   function onDrop(event: DragEvent) {
     event.preventDefault();
     const kind = event.dataTransfer.getData('application/x-percolator-step');
     if (!kind || !props.onDropKind) return;
-    const position = flow?.screenToFlowPosition({ x: event.clientX, y: event.clientY }) ?? { x: 0, y: 0 };
-    props.onDropKind(kind, position);
+    props.onDropKind(kind, connectionAt(event.clientX, event.clientY));
   }
 
   return (
     <div
       className="canvas"
       data-testid="canvas"
+      data-layout={fitted === shape ? 'ready' : 'pending'}
       onDragOver={(event) => {
         if (!editable) return;
         event.preventDefault();

@@ -4,7 +4,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 interface Request {
   id: number;
   nodes: { id: string; width: number; height: number }[];
-  edges: { id: string; from: string; to: string }[];
+  edges: { id: string; from: string; to: string; label?: { text: string; width: number; height: number } }[];
 }
 
 const elk = new ELK();
@@ -19,9 +19,18 @@ self.onmessage = async (message: MessageEvent<Request>) => {
         'elk.direction': 'RIGHT',
         'elk.spacing.nodeNode': '40',
         'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+        // Conditions are edge labels: centred on their edge, with room around them, in the gap between layers.
+        'elk.edgeLabels.placement': 'CENTER',
+        'elk.spacing.edgeLabel': '8',
+        'elk.layered.spacing.edgeNodeBetweenLayers': '30',
       },
       children: nodes,
-      edges: edges.map((edge) => ({ id: edge.id, sources: [edge.from], targets: [edge.to] })),
+      edges: edges.map((edge) => ({
+        id: edge.id,
+        sources: [edge.from],
+        targets: [edge.to],
+        ...(edge.label ? { labels: [edge.label] } : {}),
+      })),
     });
     const positions: Record<string, { x: number; y: number }> = {};
     for (const child of result.children ?? []) positions[child.id] = { x: child.x ?? 0, y: child.y ?? 0 };

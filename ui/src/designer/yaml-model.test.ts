@@ -6,6 +6,7 @@ import { graphOf, STEP_KINDS } from './workflow-graph';
 import {
   addStep,
   connect,
+  insertStep,
   NEW_WORKFLOW,
   parseWorkflow,
   removeStep,
@@ -73,6 +74,49 @@ describe('graph edits as YAML edits', () => {
     text = setCondition(text, 1, '');
     expect(parseWorkflow(text).graph.edges[1]?.condition).toBeUndefined();
     keepsComments(text);
+  });
+
+  it('inserts a dropped step into a connection, the condition staying on the leg into it', () => {
+    let text = addStep(COMMENTED, 'end', 'done');
+    text = connect(text, 'reply', 'done', "sentiment = 'happy'");
+    text = insertStep(text, 'delay', 'delay_1', { from: 'reply', to: 'done' });
+    const graph = parseWorkflow(text).graph;
+    expect(graph.edges.map((edge) => [edge.from, edge.to, edge.condition])).toEqual([
+      ['analyze', 'reply', undefined],
+      ['reply', 'delay_1', "sentiment = 'happy'"],
+      ['delay_1', 'done', undefined],
+    ]);
+    expect(graph.nodes.find((node) => node.id === 'delay_1')?.kind).toBe('delay');
+    keepsComments(text);
+    expect(() => insertStep(text, 'end', 'x', { from: 'done', to: 'analyze' })).toThrow(/no connection done/);
+  });
+
+  it('inserts into a connection implied by the steps order, writing that order out first', () => {
+    const implicit = `workflow:
+  name: chain # comment
+  steps:
+    - {id: a, type: transform, output: "1"}
+    - {id: b, type: transform, output: "2"}
+    - {id: c, type: transform, output: "3"}
+`;
+    const text = insertStep(implicit, 'transform', 'between', { from: 'b', to: 'c' });
+    expect(parseWorkflow(text).graph.edges.map((edge) => [edge.from, edge.to])).toEqual([
+      ['a', 'b'],
+      ['b', 'between'],
+      ['between', 'c'],
+    ]);
+    expect(text).toContain('# comment');
+  });
+
+  it('prints flow collections the way the document already writes them', () => {
+    const compact = addStep(COMMENTED, 'end', 'done');
+    expect(compact).toContain('- {from: analyze, to: reply} # the only edge');
+    const padded = connect(
+      COMMENTED.replace('{from: analyze, to: reply}', '{ from: analyze, to: reply }'),
+      'reply',
+      'analyze',
+    );
+    expect(padded).toContain('- { from: reply, to: analyze }');
   });
 
   it('renames a step together with its connections and removes a step with its connections', () => {

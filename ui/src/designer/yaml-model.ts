@@ -44,7 +44,16 @@ function edit(text: string, change: (doc: Document, at: string[]) => void): stri
   if (doc.errors.length > 0) throw new Error('fix the YAML syntax errors first');
   if (doc.contents === null) doc.contents = doc.createNode({ workflow: { name: 'my-workflow' } }) as never;
   change(doc, base(doc));
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: usesFlowPadding(text) });
+}
+
+/**
+ * Whether the document writes its flow collections with inner spaces (`[ a, b ]`) or without (`[a, b]`): the
+ * printer applies one style to every flow collection, so it follows the first one the author wrote.
+ */
+function usesFlowPadding(text: string): boolean {
+  const first = /[:-][ \t]+[[{]([ \t]?)[^\s\]}]/.exec(text);
+  return first?.[1] === ' ';
 }
 
 /** The sequence at path, created (block style) when absent; a flow-style `[]` turns into block style. */
@@ -189,5 +198,34 @@ export function setWorkflowField(text: string, key: 'name' | 'description', valu
   return edit(text, (doc, at) => {
     if (value === '' && key !== 'name') doc.deleteIn([...at, key]);
     else doc.setIn([...at, key], value);
+  });
+}
+
+/**
+ * Puts a new step into an existing connection `from → to`: the connection now ends at the new step (keeping its
+ * condition, which decides whether the path is taken) and a new one leads on from it to the old target.
+ */
+export function insertStep(
+  text: string,
+  kind: StepKind,
+  id: string,
+  into: { from: string; to: string },
+  agent?: { type: string; action: string },
+): string {
+  const before = parseWorkflow(text).graph;
+  if (!before.edges.some((edge) => edge.from === into.from && edge.to === into.to)) {
+    throw new Error(`there is no connection ${into.from} → ${into.to}`);
+  }
+  return edit(text, (doc, at) => {
+    if (before.implicitOrder) writeOutOrder(doc, at, before.edges);
+    const connections = seqAt(doc, [...at, 'connections']);
+    const index = connections.items.findIndex(
+      (item) => isMap(item) && item.get('from') === into.from && item.get('to') === into.to,
+    );
+    (connections.items[index] as YAMLMap).set('to', id);
+    const onward = doc.createNode({ from: id, to: into.to }) as YAMLMap;
+    onward.flow = true;
+    connections.items.splice(index + 1, 0, onward);
+    seqAt(doc, [...at, 'steps']).items.push(doc.createNode({ id, type: kind, ...templateFor(kind, agent) }));
   });
 }
