@@ -41,7 +41,9 @@ export function liveUrl(filter: LiveFilter, cursor?: string, location: Location 
 /** An API key travels as a subprotocol, out of the URL (and so out of access logs). */
 export function liveProtocols(): string[] | undefined {
   const credential = storedCredential();
-  return credential?.kind === 'api-key' ? ['percolator', `percolator.api-key.${credential.value}`] : undefined;
+  return credential?.kind === 'api-key'
+    ? ['percolator', `percolator.api-key.${credential.value}`]
+    : undefined;
 }
 
 /**

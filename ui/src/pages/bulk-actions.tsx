@@ -51,7 +51,8 @@ export function BulkActions({
   const [confirming, setConfirming] = useState<BulkAction | undefined>();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ action: BulkAction; outcome: Outcome } | undefined>();
-  const targets = (action: BulkAction) => rows.filter((row) => eligible(row.status) === action).map((r) => r.id);
+  const targets = (action: BulkAction) =>
+    rows.filter((row) => eligible(row.status) === action).map((r) => r.id);
   const cancellable = targets('cancel');
   const retryable = targets('retry');
 
@@ -96,7 +97,12 @@ export function BulkActions({
           {confirming === 'cancel'
             ? `Cancel ${cancellable.length} running execution${cancellable.length === 1 ? '' : 's'}?`
             : `Start ${retryable.length} new execution${retryable.length === 1 ? '' : 's'} with the same input?`}{' '}
-          <button type="button" data-testid="bulk-confirm-yes" disabled={busy} onClick={() => void run(confirming)}>
+          <button
+            type="button"
+            data-testid="bulk-confirm-yes"
+            disabled={busy}
+            onClick={() => void run(confirming)}
+          >
             Yes
           </button>
           <button type="button" disabled={busy} onClick={() => setConfirming(undefined)}>

@@ -46,19 +46,19 @@ export function ExecutionsPage() {
   const live = useLiveEvents(
     workflow ? { workflow } : {},
     (event: LiveEvent) => {
-    setLiveRows((rows) => {
-      const next = new Map(rows);
-      const known = next.get(event.execution_id);
-      next.set(event.execution_id, {
-        id: event.execution_id,
-        workflow_name: event.workflow,
-        workflow_version: event.workflow_version,
-        status: event.status,
-        created_at: known?.created_at ?? event.timestamp,
-        finished_at: known?.finished_at ?? null,
+      setLiveRows((rows) => {
+        const next = new Map(rows);
+        const known = next.get(event.execution_id);
+        next.set(event.execution_id, {
+          id: event.execution_id,
+          workflow_name: event.workflow,
+          workflow_version: event.workflow_version,
+          status: event.status,
+          created_at: known?.created_at ?? event.timestamp,
+          finished_at: known?.finished_at ?? null,
+        });
+        return next;
       });
-      return next;
-    });
     },
     (resumed) => {
       // A reconnect the server could not resume from: read the list again rather than show stale rows.

@@ -91,7 +91,17 @@ interface Series {
   values: (number | null)[];
 }
 
-function Chart({ title, xs, series, testId }: { title: string; xs: number[]; series: Series[]; testId: string }) {
+function Chart({
+  title,
+  xs,
+  series,
+  testId,
+}: {
+  title: string;
+  xs: number[];
+  series: Series[];
+  testId: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const shape = series.map((s) => `${s.label}:${s.color}`).join('|');
@@ -102,7 +112,10 @@ function Chart({ title, xs, series, testId }: { title: string; xs: number[]; ser
       {
         width: Math.max(240, box.current.clientWidth),
         height: 180,
-        scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] } },
+        scales: {
+          x: { time: true },
+          y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] },
+        },
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
         axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 50 }],
         legend: { show: true },
