@@ -229,7 +229,7 @@ describe('live dashboard in Chromium', () => {
       .locator('[data-testid=trend-failure-rate]:not([data-points="0"])')
       .waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=trend-duration] canvas').count()).toBeGreaterThan(0);
-    await shot(page, 'overview');
+    await shot(page, 'trends');
     await page.close();
   }, 120_000);
 });
