@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, fetch, document, window, MutationObserver, performance, sessionStorage -- a Node script outside the TypeScript build; the page callbacks run in Chromium */
+/* global process, console, fetch, document, window, MutationObserver, performance, sessionStorage, setTimeout -- a Node script outside the TypeScript build; the page callbacks run in Chromium */
 // Measures the console's speed in Debian's Chromium against a running server (not a test):
 //  - time to first render of the overview: first contentful paint, and the moment its figures are on screen,
 //    with a cold cache (a new browser context each time) and a warm one;
@@ -98,6 +98,21 @@ async function eventToScreen(browser) {
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 4000 } });
   const page = await newPage(context);
+  // When each ExecutionCompleted reaches the page's socket, to split the latency into delivery and drawing.
+  await page.addInitScript(() => {
+    window.__arrivedAt = {};
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (message) => {
+          if (!String(message.data).includes('"ExecutionCompleted"')) return;
+          const event = JSON.parse(String(message.data));
+          window.__arrivedAt[event.execution_id] ??= Date.now();
+        });
+      }
+    };
+  });
   await page.goto(`${baseUrl}/executions?workflow=${encodeURIComponent(name)}`);
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
   // Wall-clock time at which each row first shows "completed" (rows are keyed by their test id).
@@ -129,15 +144,23 @@ async function eventToScreen(browser) {
     if (started.every((id) => seen[id] !== undefined)) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  const arrived = await page.evaluate(() => window.__arrivedAt);
   const latencies = [];
+  const delivery = [];
+  const drawing = [];
   for (const id of started) {
     if (seen[id] === undefined) continue;
     const history = await call('GET', `/api/v1/executions/${encodeURIComponent(id)}/history`);
     const done = history.items.find((event) => event.type === 'ExecutionCompleted');
-    if (done) latencies.push(seen[id] - Date.parse(done.occurred_at));
+    if (!done) continue;
+    latencies.push(seen[id] - Date.parse(done.occurred_at));
+    if (arrived[id] !== undefined) {
+      delivery.push(arrived[id] - Date.parse(done.occurred_at));
+      drawing.push(seen[id] - arrived[id]);
+    }
   }
   await context.close();
-  return { latencies, started: started.length, shown: Object.keys(seen).length };
+  return { latencies, delivery, drawing, started: started.length, shown: Object.keys(seen).length };
 }
 
 const browser = await chromium.launch({
@@ -164,6 +187,8 @@ try {
   console.log(
     `event to screen at ${rate}/s for ${seconds} s: ${live.shown}/${live.started} rows shown completed; ${summary(live.latencies)}`,
   );
+  console.log(`  of which event to the page's socket: ${summary(live.delivery)}`);
+  console.log(`  and socket to screen: ${summary(live.drawing)}`);
 } finally {
   await browser.close();
 }
