@@ -113,6 +113,8 @@ export class LiveUpdates {
             status: event.status.toLowerCase(),
             data: safeParse(event.data_json),
             timestamp: new Date(event.timestamp).toISOString(),
+            // When the record was appended to the events topic (its Kafka timestamp): what latency is measured from.
+            appended_at: new Date(Number(message.timestamp)).toISOString(),
             cursor,
           }),
       );
