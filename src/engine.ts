@@ -5,7 +5,9 @@ import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
 import { createApp } from './api/app.js';
+import { AlertCentre } from './api/console/alert-centre.js';
 import { ConsoleStats } from './api/console/console-stats.js';
+import { DeadLetterFeed } from './api/console/dead-letter-feed.js';
 import type { AuthSettings } from './api/auth/authenticate.js';
 import {
   API_KAFKA_CLIENT,
@@ -150,6 +152,11 @@ export async function startEngine(
       stopAgentGauge();
       await agents.stop();
     });
+    // The alert centre's dead letters: read from the topic's beginning by a group of this instance's own.
+    const deadLetters = new DeadLetterFeed({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+    await deadLetters.start();
+    consumers.watch(...deadLetters.consumerRunners());
+    stops.push(() => deadLetters.stop());
     const app = createApp({
       logger,
       readiness: readiness.checks,
@@ -175,6 +182,7 @@ export async function startEngine(
         agents: agents.registry,
         agentCatalog: agents.registry,
         consoleStats: new ConsoleStats(pool),
+        alerts: new AlertCentre({ pool, topicPrefix: config.topicPrefix, deadLetters }),
       },
     });
     const server = await listen(app.callback(), config.port);

@@ -10,6 +10,7 @@ import { requirementOf } from './auth/permissions.js';
 import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../payload/limits.js';
 import { readBody } from './body.js';
 import { consoleAssets } from './console/console-assets.js';
+import { alertRoutes } from './console/alert-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { buildOpenApi } from './openapi.js';
 import { assertParameters } from './parameters.js';
@@ -59,6 +60,7 @@ export function apiRoutes(options: AppOptions): RouteSpec[] {
     routes.push(
       // Before the workflow routes: POST /workflows/validate must not be taken for a workflow id.
       ...consoleRoutes(options.services),
+      ...alertRoutes(options.services.alerts),
       ...workflowRoutes(options.services),
       ...executionRoutes(options.services),
       ...serviceRoutes(options.services, system),

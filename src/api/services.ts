@@ -5,6 +5,7 @@ import type { ApiKeyRepository, AuditRepository } from '../store/access-reposito
 import type { ExecutionRepository } from '../store/execution-repository.js';
 import type { WorkflowRepository } from '../store/workflow-repository.js';
 import type { AgentCatalog } from '../definition/index.js';
+import type { AlertCentre } from './console/alert-centre.js';
 import type { ConsoleStats } from './console/console-stats.js';
 
 /** Agent listings and health come from the agent registry (src/agents/registry). */
@@ -30,5 +31,7 @@ export interface ApiServices {
   /** When given, definitions are checked against the known agents' actions. */
   agentCatalog?: AgentCatalog;
   /** The console overview's execution figures (GET /api/v1/console/summary). */
-  consoleStats?: Pick<ConsoleStats, 'lastHour'>;
+  consoleStats?: Pick<ConsoleStats, 'lastHour' | 'trends'>;
+  /** The alert centre: alerts, dead letters, failed executions (GET /api/v1/alerts). */
+  alerts?: Pick<AlertCentre, 'list' | 'mark'>;
 }

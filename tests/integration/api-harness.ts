@@ -7,6 +7,9 @@ import { createApp } from '../../src/api/app.js';
 import type { AuthSettings } from '../../src/api/auth/authenticate.js';
 import type { Role } from '../../src/api/auth/roles.js';
 import { createTokenVerifier, mintToken } from '../../src/api/auth/tokens.js';
+import { AlertCentre } from '../../src/api/console/alert-centre.js';
+import { ConsoleStats } from '../../src/api/console/console-stats.js';
+import { DeadLetterFeed } from '../../src/api/console/dead-letter-feed.js';
 import { LiveUpdates } from '../../src/api/live-updates.js';
 import type { AgentDirectory } from '../../src/api/services.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
@@ -32,6 +35,8 @@ export interface ApiHarnessOptions {
   /** JWT_MAX_LIFETIME of the verifier, in seconds. */
   jwtMaxLifetimeSeconds?: number;
   agents?: AgentDirectory;
+  /** The alert centre, with a dead-letter feed reading the engine's dead-letter topic. */
+  alerts?: boolean;
 }
 
 export interface ApiResponse {
@@ -77,6 +82,18 @@ export class ApiHarness {
             ...(options.jwtMaxLifetimeSeconds ? { maxLifetimeSeconds: options.jwtMaxLifetimeSeconds } : {}),
           }),
         };
+    let deadLetters: DeadLetterFeed | undefined;
+    if (options.alerts) {
+      deadLetters = new DeadLetterFeed({
+        kafka: engine.kafka,
+        codec: engine.codec,
+        topicPrefix: engine.prefix,
+        logger: engine.logger,
+      });
+      await deadLetters.start();
+      const feed = deadLetters;
+      this.stops.push(() => feed.stop());
+    }
     const app = createApp({
       logger: engine.logger,
       readiness: [{ name: 'postgres', check: async () => void (await engine.pool.query('SELECT 1')) }],
@@ -94,6 +111,10 @@ export class ApiHarness {
         consumerLag: () =>
           consumerLag(engine.kafka, `${engine.prefix}.orchestrator`, topics.orchestratorInputs),
         ...(options.agents ? { agents: options.agents } : {}),
+        consoleStats: new ConsoleStats(engine.pool),
+        ...(options.alerts
+          ? { alerts: new AlertCentre({ pool: engine.pool, topicPrefix: engine.prefix, deadLetters }) }
+          : {}),
       },
     });
     this.server = createServer(app.callback());

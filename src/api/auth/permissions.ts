@@ -33,6 +33,10 @@ export const PERMISSIONS = {
   'GET /ws': 'viewer',
   'GET /api/v1/console/summary': 'viewer',
   'GET /api/v1/console/me': 'viewer',
+  'GET /api/v1/console/trends': 'viewer',
+  'GET /api/v1/alerts': 'viewer',
+  'POST /api/v1/alerts/{id}/acknowledge': 'operator',
+  'POST /api/v1/alerts/{id}/resolve': 'operator',
 
   'GET /api/v1/api-keys': 'admin',
   'POST /api/v1/api-keys': 'admin',

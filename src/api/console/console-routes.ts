@@ -68,6 +68,50 @@ const SUMMARY_SCHEMA = {
   },
 };
 
+const TRENDS_SCHEMA = {
+  title: 'ConsoleTrends',
+  type: 'object',
+  required: ['hours', 'bucket_minutes', 'buckets'],
+  properties: {
+    hours: { type: 'integer' },
+    bucket_minutes: { type: 'integer' },
+    workflow: { type: ['string', 'null'] },
+    buckets: {
+      type: 'array',
+      description: 'Oldest first',
+      items: {
+        type: 'object',
+        properties: {
+          start: { type: 'string', format: 'date-time' },
+          started: { type: 'integer' },
+          finished: { type: 'integer' },
+          failed: { type: 'integer', description: 'Failed or timed out, among finished' },
+          failure_rate: { type: ['number', 'null'] },
+          p50_ms: { type: ['integer', 'null'] },
+          p95_ms: { type: ['integer', 'null'] },
+        },
+      },
+    },
+  },
+};
+
+/** A whole number in [min, max] from the query, or the default; a clear 400 otherwise. */
+function boundedInt(ctx: RouteContext, name: string, min: number, max: number, fallback: number): number {
+  const raw = ctx.query[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max)
+    throw new HttpProblem(
+      400,
+      'bad-query',
+      `query parameter ${name}: expected a whole number from ${min} to ${max}`,
+      {
+        parameter: name,
+      },
+    );
+  return value;
+}
+
 export function consoleRoutes(services: ApiServices): RouteSpec[] {
   return [
     {
@@ -138,6 +182,65 @@ export function consoleRoutes(services: ApiServices): RouteSpec[] {
             online: agents.filter((agent) => agent.status !== 'offline').length,
             total: agents.length,
           },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/console/trends',
+      operationId: 'consoleTrends',
+      summary:
+        'Executions started, finished and failed, and p50/p95 duration, per bucket over the last hours',
+      tag: 'system',
+      query: [
+        { name: 'hours', description: 'How far back, 1 to 168 (default 6)', schema: { type: 'integer' } },
+        {
+          name: 'bucket_minutes',
+          description: 'Bucket width in minutes, 1 to 1440 (default 5); at most 2000 buckets',
+          schema: { type: 'integer' },
+        },
+        {
+          name: 'workflow',
+          description: "Only this workflow's executions (name)",
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        200: { description: 'The buckets', schema: TRENDS_SCHEMA },
+        400: { description: 'A parameter out of range', schema: PROBLEM_SCHEMA },
+        503: { description: 'No Postgres history on this instance', schema: PROBLEM_SCHEMA },
+      },
+      handler: async (ctx) => {
+        const hours = boundedInt(ctx, 'hours', 1, 168, 6);
+        const bucketMinutes = boundedInt(ctx, 'bucket_minutes', 1, 1440, 5);
+        if ((hours * 60) / bucketMinutes > 2000)
+          throw new HttpProblem(400, 'bad-query', 'hours / bucket_minutes: at most 2000 buckets', {
+            parameter: 'bucket_minutes',
+          });
+        const workflow =
+          typeof ctx.query.workflow === 'string' && ctx.query.workflow !== ''
+            ? ctx.query.workflow
+            : undefined;
+        if (!services.consoleStats)
+          throw new HttpProblem(503, 'trends-unavailable', 'this API instance reads no execution history');
+        const buckets = await services.consoleStats.trends({
+          hours,
+          bucketMinutes,
+          ...(workflow ? { workflow } : {}),
+        });
+        ctx.body = {
+          hours,
+          bucket_minutes: bucketMinutes,
+          workflow: workflow ?? null,
+          buckets: buckets.map((bucket) => ({
+            start: bucket.start,
+            started: bucket.started,
+            finished: bucket.finished,
+            failed: bucket.failed,
+            failure_rate: bucket.finished > 0 ? bucket.failed / bucket.finished : null,
+            p50_ms: bucket.p50DurationMs,
+            p95_ms: bucket.p95DurationMs,
+          })),
         };
       },
     },

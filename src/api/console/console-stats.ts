@@ -20,6 +20,24 @@ export interface ExecutionStats {
   p95DurationMs: number | null;
 }
 
+export interface TrendBucket {
+  /** Start of the bucket, ISO 8601. */
+  start: string;
+  started: number;
+  finished: number;
+  /** Failed or timed out, among `finished`. */
+  failed: number;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+export interface TrendQuery {
+  hours: number;
+  bucketMinutes: number;
+  /** A workflow's name: only its executions. */
+  workflow?: string;
+}
+
 export class ConsoleStats {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -73,5 +91,56 @@ export class ConsoleStats {
       p50DurationMs: row.p50 === null ? null : Math.round(row.p50),
       p95DurationMs: row.p95 === null ? null : Math.round(row.p95),
     };
+  }
+
+  /**
+   * The last `hours` in buckets of `bucketMinutes`, oldest first: executions started, finished and failed in
+   * each, and the p50/p95 duration of those that finished. Grouped by Postgres, three scans at most.
+   */
+  async trends(query: TrendQuery): Promise<TrendBucket[]> {
+    const result = await this.pool.query<{
+      start: Date;
+      started: string;
+      finished: string;
+      failed: string;
+      p50: number | null;
+      p95: number | null;
+    }>(
+      `WITH params AS (
+         SELECT make_interval(hours => $1::int) AS span, make_interval(mins => $2::int) AS width,
+                (SELECT array_agg(id) FROM workflows WHERE name = $3) AS only),
+       buckets AS (
+         SELECT generate_series(date_bin(p.width, now() - p.span, timestamptz 'epoch'), now(), p.width) AS start
+           FROM params p),
+       scoped AS (
+         SELECT e.* FROM executions e, params p
+          WHERE (p.only IS NULL AND $3::text IS NULL OR e.workflow_id = ANY (p.only))
+            AND (e.created_at >= now() - p.span - p.width OR e.finished_at >= now() - p.span - p.width)),
+       started AS (
+         SELECT date_bin(p.width, s.created_at, timestamptz 'epoch') AS start, count(*) AS n
+           FROM scoped s, params p GROUP BY 1),
+       finished AS (
+         SELECT date_bin(p.width, s.finished_at, timestamptz 'epoch') AS start, count(*) AS n,
+                count(*) FILTER (WHERE s.status IN ('failed', 'timed_out')) AS failed,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.finished_at - s.started_at) * 1000)::float8 AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM s.finished_at - s.started_at) * 1000)::float8 AS p95
+           FROM scoped s, params p
+          WHERE s.finished_at IS NOT NULL AND s.started_at IS NOT NULL
+            AND s.status IN ('completed', 'failed', 'cancelled', 'timed_out')
+          GROUP BY 1)
+       SELECT b.start, coalesce(st.n, 0) AS started, coalesce(f.n, 0) AS finished, coalesce(f.failed, 0) AS failed,
+              f.p50, f.p95
+         FROM buckets b LEFT JOIN started st USING (start) LEFT JOIN finished f USING (start)
+        ORDER BY b.start`,
+      [query.hours, query.bucketMinutes, query.workflow ?? null],
+    );
+    return result.rows.map((row) => ({
+      start: row.start.toISOString(),
+      started: Number(row.started),
+      finished: Number(row.finished),
+      failed: Number(row.failed),
+      p50DurationMs: row.p50 === null ? null : Math.round(row.p50),
+      p95DurationMs: row.p95 === null ? null : Math.round(row.p95),
+    }));
   }
 }

@@ -192,11 +192,17 @@ export function serviceRoutes(services: ApiServices, options: SystemRouteOptions
       path: '/ws',
       operationId: 'liveUpdates',
       summary:
-        'WebSocket of live lifecycle events; filter with ?execution_id= or ?workflow=; a browser may pass ?access_token=',
+        'WebSocket of live lifecycle events; filter with ?execution_id= or ?workflow=; resume with ?cursor=; a browser may pass ?access_token= or offer the subprotocols percolator and percolator.api-key.<key>',
       tag: 'executions',
       query: [
         { name: 'execution_id', description: 'Only this execution', schema: { type: 'string' } },
         { name: 'workflow', description: 'Only this workflow (name)', schema: { type: 'string' } },
+        {
+          name: 'cursor',
+          description:
+            'The `cursor` of the last event received: the events after it are replayed first when this instance still holds them (`resumed: true` in the `subscribed` message)',
+          schema: { type: 'string' },
+        },
       ],
       responses: { 101: { description: 'Switching protocols' }, 426: problem('Not a WebSocket upgrade') },
       handler: () => {

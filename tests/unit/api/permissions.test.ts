@@ -19,7 +19,7 @@ describe('permission table', () => {
     expect(keys).toEqual(Object.keys(PERMISSIONS).sort());
   });
 
-  it('lets viewers read only, operators also run and steer executions, admins everything', () => {
+  it('lets viewers read only, operators also run and steer executions and handle alerts, admins everything', () => {
     const allowed = (role: 'viewer' | 'operator' | 'admin') =>
       Object.entries(PERMISSIONS)
         .filter(([, requirement]) => satisfies([role], requirement))
@@ -30,6 +30,8 @@ describe('permission table', () => {
         .filter((key) => !key.startsWith('GET '))
         .sort(),
     ).toEqual([
+      'POST /api/v1/alerts/{id}/acknowledge',
+      'POST /api/v1/alerts/{id}/resolve',
       'POST /api/v1/executions/{id}/cancel',
       'POST /api/v1/executions/{id}/retry',
       'POST /api/v1/executions/{id}/signal',

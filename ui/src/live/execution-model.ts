@@ -82,7 +82,11 @@ export function foldExecution(
     if (!event.step_id) continue;
     const step = (steps[event.step_id] ??= { status: 'pending', attempts: [] });
     const data = record(event.data);
-    const next = STEP_STATUS[event.type];
+    // A wait_for_event step is scheduled with what it awaits: it shows as waiting, not running.
+    const next =
+      event.type === 'StepScheduled' && typeof data.awaiting === 'string'
+        ? 'waiting'
+        : STEP_STATUS[event.type];
     if (next) step.status = next;
     const attemptNo = event.attempt ?? Math.max(1, step.attempts.length);
     if (event.type === 'StepScheduled' || event.type === 'StepStarted') {

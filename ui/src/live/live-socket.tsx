@@ -1,5 +1,6 @@
 // The console's connection to /ws: reconnects by itself with a growing back-off, reports its state for the
-// "reconnecting" badge, and tells the page when it (re)subscribed so the page can fill the gap from REST.
+// "reconnecting" badge, and resumes from the cursor of the last message it got, so the server replays what was
+// missed. When the server cannot (another instance, too old) it says so and the page fills the gap from REST.
 import { useEffect, useRef, useState } from 'react';
 import { storedCredential } from '../api';
 
@@ -15,6 +16,7 @@ export interface LiveEvent {
   status: string;
   data: unknown;
   timestamp: string;
+  cursor?: string;
 }
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
@@ -24,25 +26,36 @@ export interface LiveFilter {
   workflow?: string;
 }
 
-export function liveUrl(filter: LiveFilter, location: Location = window.location): string {
+export function liveUrl(filter: LiveFilter, cursor?: string, location: Location = window.location): string {
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   if (filter.executionId) url.searchParams.set('execution_id', filter.executionId);
   if (filter.workflow) url.searchParams.set('workflow', filter.workflow);
+  if (cursor) url.searchParams.set('cursor', cursor);
   const credential = storedCredential();
   // Browsers cannot set headers on a WebSocket: the bearer token travels as access_token.
   if (credential?.kind === 'bearer') url.searchParams.set('access_token', credential.value);
   return url.toString();
 }
 
+/** An API key travels as a subprotocol, out of the URL (and so out of access logs). */
+export function liveProtocols(): string[] | undefined {
+  const credential = storedCredential();
+  return credential?.kind === 'api-key'
+    ? ['percolator', `percolator.api-key.${credential.value}`]
+    : undefined;
+}
+
 /**
- * Subscribes to lifecycle events. `onSubscribed` runs after every (re)subscription: events from then on arrive
- * here, so what the page fetches from REST at that moment closes any gap; the page de-duplicates by seq.
+ * Subscribes to lifecycle events. `onSubscribed` runs after every (re)subscription with `resumed`: true when the
+ * server replays what this page missed (it follows at once), false when it could not (first connection, or a
+ * cursor it no longer holds): then what the page fetches from REST at that moment closes the gap, and the page
+ * de-duplicates by seq.
  */
 export function useLiveEvents(
   filter: LiveFilter,
   onEvent: (event: LiveEvent) => void,
-  onSubscribed?: () => void,
+  onSubscribed?: (resumed: boolean) => void,
 ): LiveState {
   const [state, setState] = useState<LiveState>('connecting');
   const handlers = useRef({ onEvent, onSubscribed });
@@ -54,19 +67,21 @@ export function useLiveEvents(
     let timer: ReturnType<typeof setTimeout> | undefined;
     let closed = false;
     let failures = 0;
+    let cursor: string | undefined;
     const connect = () => {
-      socket = new WebSocket(liveUrl(filter));
+      socket = new WebSocket(liveUrl(filter, cursor), liveProtocols());
       socket.onmessage = (message) => {
-        let parsed: { type?: string } & Partial<LiveEvent>;
+        let parsed: { type?: string; resumed?: boolean } & Partial<LiveEvent>;
         try {
           parsed = JSON.parse(String(message.data)) as typeof parsed;
         } catch {
           return;
         }
+        if (typeof parsed.cursor === 'string') cursor = parsed.cursor;
         if (parsed.type === 'subscribed') {
           failures = 0;
           setState('live');
-          handlers.current.onSubscribed?.();
+          handlers.current.onSubscribed?.(parsed.resumed === true);
           return;
         }
         if (typeof parsed.execution_id === 'string') handlers.current.onEvent(parsed as LiveEvent);

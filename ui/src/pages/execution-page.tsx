@@ -1,6 +1,7 @@
 // One execution, live: the graph coloured by step status, a timeline of every attempt, each step's input,
-// output and error. Events come from /ws; after each (re)subscription the REST history and the snapshot fill
-// whatever happened while the socket was away, and the seq-keyed merge drops what arrives twice.
+// output and error. Events come from /ws; a reconnect resumes from the last event's cursor and the server
+// replays what was missed; when it cannot, the REST history and the snapshot fill the gap, and the seq-keyed
+// merge drops what arrives twice.
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router';
@@ -58,7 +59,10 @@ export function ExecutionPage() {
       if (event.execution_id !== id) return;
       if (mergeEvents(events.current, [{ ...event, at: event.timestamp }])) setVersion((n) => n + 1);
     },
-    () => void refill(),
+    // A resumed socket replays what was missed itself; otherwise REST fills the gap.
+    (resumed) => {
+      if (!resumed) void refill();
+    },
   );
 
   const workflowName = snapshot?.workflow_name ?? undefined;

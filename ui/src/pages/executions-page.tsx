@@ -1,11 +1,13 @@
 // Executions, newest first, in a virtualised list: filters go to the API; lifecycle events from /ws update
 // rows in place and put new executions on top, with no reload.
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api';
 import { LiveBadge, useLiveEvents, type LiveEvent } from '../live/live-socket';
+import { useSession } from '../session';
+import { BulkActions, eligible } from './bulk-actions';
 
 interface Row {
   id: string;
@@ -19,6 +21,8 @@ interface Row {
 const STATUSES = ['', 'pending', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'timed_out'];
 
 export function ExecutionsPage() {
+  const { can } = useSession();
+  const [selected, setSelected] = useState(new Set<string>());
   const [params, setParams] = useSearchParams();
   const workflow = params.get('workflow') ?? '';
   const status = params.get('status') ?? '';
@@ -37,21 +41,31 @@ export function ExecutionsPage() {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const [liveRows, setLiveRows] = useState(new Map<string, Row>());
-  const live = useLiveEvents(workflow ? { workflow } : {}, (event: LiveEvent) => {
-    setLiveRows((rows) => {
-      const next = new Map(rows);
-      const known = next.get(event.execution_id);
-      next.set(event.execution_id, {
-        id: event.execution_id,
-        workflow_name: event.workflow,
-        workflow_version: event.workflow_version,
-        status: event.status,
-        created_at: known?.created_at ?? event.timestamp,
-        finished_at: known?.finished_at ?? null,
+  const client = useQueryClient();
+  const subscriptions = useRef(0);
+  const live = useLiveEvents(
+    workflow ? { workflow } : {},
+    (event: LiveEvent) => {
+      setLiveRows((rows) => {
+        const next = new Map(rows);
+        const known = next.get(event.execution_id);
+        next.set(event.execution_id, {
+          id: event.execution_id,
+          workflow_name: event.workflow,
+          workflow_version: event.workflow_version,
+          status: event.status,
+          created_at: known?.created_at ?? event.timestamp,
+          finished_at: known?.finished_at ?? null,
+        });
+        return next;
       });
-      return next;
-    });
-  });
+    },
+    (resumed) => {
+      // A reconnect the server could not resume from: read the list again rather than show stale rows.
+      subscriptions.current += 1;
+      if (!resumed && subscriptions.current > 1) void client.invalidateQueries({ queryKey: ['executions'] });
+    },
+  );
 
   const rows = useMemo(() => {
     const fetched = query.data?.pages.flatMap((page) => page.items) ?? [];
@@ -119,6 +133,19 @@ export function ExecutionsPage() {
         </label>
         <span className="muted">{rows.length} shown</span>
       </div>
+      {can('operator') && (
+        <BulkActions
+          rows={rows.filter((row) => selected.has(row.id))}
+          onDone={() => setSelected(new Set())}
+          onSelectAll={(all) =>
+            setSelected(
+              all
+                ? new Set(rows.filter((row) => eligible(row.status) !== undefined).map((row) => row.id))
+                : new Set(),
+            )
+          }
+        />
+      )}
       {query.error && <p className="error">{(query.error as Error).message}</p>}
       <div className="virtual-list" ref={scroller} data-testid="executions-list">
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
@@ -131,6 +158,20 @@ export function ExecutionsPage() {
                 style={{ transform: `translateY(${item.start}px)` }}
                 data-testid={`execution-row-${row.id}`}
               >
+                {can('operator') && (
+                  <input
+                    type="checkbox"
+                    aria-label={`select ${row.id}`}
+                    data-testid={`select-${row.id}`}
+                    checked={selected.has(row.id)}
+                    onChange={(event) => {
+                      const next = new Set(selected);
+                      if (event.target.checked) next.add(row.id);
+                      else next.delete(row.id);
+                      setSelected(next);
+                    }}
+                  />
+                )}
                 <Link to={`/executions/${encodeURIComponent(row.id)}`}>{row.id}</Link>
                 <span>
                   {row.workflow_name} v{row.workflow_version}

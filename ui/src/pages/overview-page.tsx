@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { api } from '../api';
 import { LiveBadge, useLiveEvents } from '../live/live-socket';
+import { Trends } from './trends';
 
 interface Summary {
   in_flight: number;
@@ -18,9 +19,16 @@ export function OverviewPage() {
   const client = useQueryClient();
   const summary = useQuery({ queryKey: ['summary'], queryFn: () => api<Summary>('/api/v1/console/summary') });
   const last = useRef(0);
+  const lastTrends = useRef(0);
   const live = useLiveEvents({}, () => {
-    if (Date.now() - last.current < 1_000) return;
-    last.current = Date.now();
+    const now = Date.now();
+    if (now - lastTrends.current >= 10_000) {
+      // The trends span hours: a refresh every ten seconds at most is plenty.
+      lastTrends.current = now;
+      void client.invalidateQueries({ queryKey: ['trends'] });
+    }
+    if (now - last.current < 1_000) return;
+    last.current = now;
     void client.invalidateQueries({ queryKey: ['summary'] });
   });
   const data = summary.data;
@@ -66,6 +74,7 @@ export function OverviewPage() {
         ))}
       </div>
       <p className="muted">Green: completed; red: failed. Hover a column for its figures.</p>
+      <Trends />
     </section>
   );
 }
