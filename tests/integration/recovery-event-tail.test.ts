@@ -101,7 +101,7 @@ describe('recovery where the history lags: from the events topic', () => {
     expect(rebuilt(after) - rebuilt(before)).toBe(1);
   }, 120_000);
 
-  it('counts an execution the history has not recorded as running when sweeping after a loss', async () => {
+  it('the sweep after a loss rebuilds an execution only the events topic knows as running', async () => {
     const executionId = await engine.run(workflow, { n: 4 });
     await engine.waitFor(executionId, (state) => state.steps.approval?.status === 'running');
     const keys = executionKeys(engine.prefix, executionId);
