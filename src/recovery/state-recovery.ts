@@ -196,9 +196,13 @@ export class StateRecovery {
       }),
       finished: TERMINAL_STATUSES.has(rebuilt.state.status),
     }));
+    // Slots first: once the rebuilt state is written, an input may finish the execution and free its slot, which
+    // an occupy() after it would then take again for good.
+    await this.deps.admission.occupy(
+      transitions.filter((transition) => !transition.finished).map((transition) => transition.executionId),
+    );
     const results = await this.deps.store.applyMany(transitions);
     const outboxes: PendingOutbox[] = [];
-    const running: string[] = [];
     const settled = new Set<string>();
     results.forEach((result, index) => {
       const plan = plans[index]!;
@@ -209,7 +213,6 @@ export class StateRecovery {
         executionId: plan.executionId,
         entries: transition.commands.map((record, n) => ({ id: result.outboxIds[n]!, record })),
       });
-      if (!transition.finished) running.push(plan.executionId);
       this.deps.metrics.stateRebuilds.inc({ trigger });
       this.deps.logger.warn(
         {
@@ -225,7 +228,6 @@ export class StateRecovery {
       );
     });
     await this.deps.publisher.publish(outboxes);
-    await this.deps.admission.occupy(running);
     return settled;
   }
 }

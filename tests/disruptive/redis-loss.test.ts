@@ -2,11 +2,6 @@
 // flight still completes with the right output, no step completion is recorded twice and no agent command runs
 // twice. The engine (`percolator serve --role all`) runs against a PRIVATE redis-server this test starts and
 // breaks, and a private database on the shared Postgres, so nothing shared is disturbed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
@@ -23,6 +18,7 @@ import { ExecutionClient } from '../../src/orchestrator/execution-client.js';
 import { migrate } from '../../src/store/migrate.js';
 import { WorkflowRepository } from '../../src/store/workflow-repository.js';
 import { EngineProcess, ensureBuilt } from '../support/engine-process.js';
+import { PrivateRedis } from '../support/private-redis.js';
 import { TopicTap } from '../support/engine.js';
 import { testServices, uniquePrefix } from '../support/services.js';
 import { waitUntil } from '../support/wait.js';
@@ -40,113 +36,6 @@ const QUEUED = 80;
 const LIMIT = IN_FLIGHT + HELD;
 // How long Redis stays down while starts keep arriving (the issue's figure).
 const OUTAGE_MS = 60_000;
-
-/** A redis-server of this test's own, without persistence: a restart loses everything, as a crash does. */
-class PrivateRedis {
-  private child?: ChildProcess;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), mkdtempSync(join(tmpdir(), 'percolator-redis-')));
-    await redis.run();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async run(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    child.once('error', (error) => {
-      throw new Error(`cannot start redis-server (is it installed?): ${error.message}`);
-    });
-    this.child = child;
-    await waitUntil(
-      async () => {
-        const probe = new Redis(this.url, {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        }).on('error', () => undefined);
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      30_000,
-      100,
-    );
-  }
-
-  /** As a crash or a failover to an empty replica: nothing is saved. */
-  async shutdownNoSave(): Promise<void> {
-    const child = this.child;
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    const client = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null }).on(
-      'error',
-      () => undefined,
-    );
-    await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-    client.disconnect();
-    await exited;
-  }
-
-  /** What a replica that lags behind would hold: the data as of now, loaded by the next start. */
-  async snapshot(): Promise<void> {
-    const client = new Redis(this.url);
-    await client.save();
-    client.disconnect();
-  }
-
-  forgetSnapshot(): void {
-    rmSync(join(this.dir, 'dump.rdb'), { force: true });
-  }
-
-  async flushAll(): Promise<void> {
-    const client = new Redis(this.url);
-    await client.flushall();
-    client.disconnect();
-  }
-
-  async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null) await this.shutdownNoSave();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('losing Redis state', () => {
   const prefix = uniquePrefix('redisloss');
