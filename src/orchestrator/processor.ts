@@ -347,8 +347,10 @@ export class BatchProcessor {
         report.poison.push({ input, code: 'UNKNOWN_EXECUTION', reason: `no execution ${executionId}` });
         continue;
       }
-      // issuedAt: a lagging orchestrator still gives each command its whole step timeout (RouteContext).
-      const outcome = await route(graph, state, input.input, { now: input.timestamp, issuedAt: Date.now() });
+      // Commands count their deadlines from when they are issued, not from the input's time, so a lagging
+      // orchestrator still gives each one its whole step timeout (RouteContext.issuedAt).
+      const issuedAt = Math.max(input.timestamp, Date.now());
+      const outcome = await route(graph, state, input.input, { now: input.timestamp, issuedAt });
       if (!outcome.accepted) {
         report.stale.push({ input, code: 'REJECTED', reason: outcome.reason });
         this.deps.metrics.inputsRejected.inc({ input: input.input.kind });
@@ -363,7 +365,7 @@ export class BatchProcessor {
         after: outcome.state,
         events: outcome.events,
         commands: kept,
-        now: input.timestamp,
+        now: issuedAt,
       });
       // Each command for an agent type without a topic fails its step at once, as if the agent had answered.
       queue.unshift(
