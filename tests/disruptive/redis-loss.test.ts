@@ -248,13 +248,22 @@ describe('losing Redis state', () => {
     return { ids, ns, parked };
   }
 
-  /** Once every queued start has run its first step (the parked ones after Redis came back), signals them all. */
+  /** Once every queued execution waits for its signal (the parked ones after Redis came back), signals them all. */
   async function releaseQueued(queued: { ids: string[]; ns: number[] }): Promise<void> {
-    await waitUntil(async () => queued.ids.every((id) => calls.has(`${id}:q:1`)), 300_000, 500).catch(
-      (error: Error) => {
+    // A signal before the execution waits for it would be refused as out of place; the history says when it waits.
+    const waiting = async () => {
+      const { rows } = await pool.query<{ n: string }>(
+        `SELECT count(DISTINCT execution_id) AS n FROM execution_events
+          WHERE execution_id = ANY($1) AND type = 'StepScheduled' AND step_id = 'hold'`,
+        [queued.ids],
+      );
+      return Number(rows[0]!.n);
+    };
+    await waitUntil(async () => (await waiting()) === queued.ids.length, 300_000, 500).catch(
+      async (error: Error) => {
         const started = queued.ids.filter((id) => calls.has(`${id}:q:1`)).length;
         throw new Error(
-          `${error.message}: ${started}/${queued.ids.length} queued starts ran (some were lost?)`,
+          `${error.message}: ${started}/${queued.ids.length} queued starts ran, ${await waiting()} wait (some were lost?)`,
         );
       },
     );
