@@ -169,15 +169,18 @@ describe('losing the state of 1,000 executions in flight', () => {
     const states = await startWaiting();
     first = states;
     // Let the history catch up, so that this loss is recovered from Postgres.
+    const ids = [...states.keys()];
+    const seqs = new Map(ids.map((id) => [id, (JSON.parse(states.get(id)!) as { seq: number }).seq]));
     await waitUntil(async () => {
-      const { rows } = await pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM executions WHERE id = ANY($1) AND last_event_seq >= 3`,
-        [[...states.keys()]],
+      const { rows } = await pool.query<{ id: string; last_event_seq: number }>(
+        `SELECT id, last_event_seq FROM executions WHERE id = ANY($1)`,
+        [ids],
       );
-      return Number(rows[0]!.n) === COUNT;
+      return rows.length === COUNT && rows.every((row) => row.last_event_seq === seqs.get(row.id));
     }, 120_000);
     const logged = logLines.length;
     const took = await loseAndRecover(states);
+    await waitUntil(async () => recoveryLog(logged).some((line) => /sweep finished/.test(line)), 60_000);
     console.log(`from Postgres: ${COUNT} executions back ${took} ms after the FLUSHALL`, recoveryLog(logged));
   }, 600_000);
 
@@ -187,6 +190,7 @@ describe('losing the state of 1,000 executions in flight', () => {
     const logged = logLines.length;
     // The older executions (in Postgres) are lost too: all of them must come back.
     const took = await loseAndRecover(new Map([...first, ...states]));
+    await waitUntil(async () => recoveryLog(logged).some((line) => /sweep finished/.test(line)), 60_000);
     const lines = recoveryLog(logged);
     expect(lines.some((line) => /from the events topic/.test(line))).toBe(true);
     console.log(
