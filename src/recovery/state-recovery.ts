@@ -4,7 +4,7 @@
 // written with a version above whatever Redis holds, and what was in flight (agent commands, child starts, timers,
 // event waits) goes through the outbox again with the same ids, so agents and the timer store dedupe it.
 import { rebuild, IncompleteHistoryError, type RebuiltExecution } from '../core/rebuild.js';
-import { TERMINAL_STATUSES, type ExecutionEvent } from '../core/model.js';
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionState } from '../core/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EffectEncoder } from '../orchestrator/effects.js';
@@ -196,13 +196,9 @@ export class StateRecovery {
       }),
       finished: TERMINAL_STATUSES.has(rebuilt.state.status),
     }));
-    // Slots first: once the rebuilt state is written, an input may finish the execution and free its slot, which
-    // an occupy() after it would then take again for good.
-    await this.deps.admission.occupy(
-      transitions.filter((transition) => !transition.finished).map((transition) => transition.executionId),
-    );
     const results = await this.deps.store.applyMany(transitions);
     const outboxes: PendingOutbox[] = [];
+    const running: string[] = [];
     const settled = new Set<string>();
     results.forEach((result, index) => {
       const plan = plans[index]!;
@@ -213,6 +209,7 @@ export class StateRecovery {
         executionId: plan.executionId,
         entries: transition.commands.map((record, n) => ({ id: result.outboxIds[n]!, record })),
       });
+      if (!transition.finished) running.push(plan.executionId);
       this.deps.metrics.stateRebuilds.inc({ trigger });
       this.deps.logger.warn(
         {
@@ -228,6 +225,29 @@ export class StateRecovery {
       );
     });
     await this.deps.publisher.publish(outboxes);
+    await this.occupySlots(running);
     return settled;
+  }
+
+  /**
+   * Gives rebuilt running executions their admission slots back. One may have finished in between (an input
+   * routed on the rebuilt state) and freed its slot before this takes it: those are found finished afterwards
+   * and freed again, so no slot stays taken for good.
+   */
+  private async occupySlots(executionIds: readonly string[]): Promise<void> {
+    if (executionIds.length === 0) return;
+    await this.deps.admission.occupy(executionIds);
+    const stored = await this.deps.store.loadMany(executionIds);
+    const finished = executionIds.filter((id) => hasFinished(stored.get(id) ?? null));
+    if (finished.length > 0) await this.deps.publisher.releaseSlots(finished);
+  }
+}
+
+function hasFinished(stored: StoredExecution | null): boolean {
+  if (!stored) return false;
+  try {
+    return TERMINAL_STATUSES.has((JSON.parse(stored.state) as ExecutionState).status);
+  } catch {
+    return false;
   }
 }

@@ -29,9 +29,11 @@ local admitted = {}
 while redis.call('SCARD', KEYS[1]) < tonumber(ARGV[1]) do
   local id = redis.call('LPOP', KEYS[2])
   if not id then break end
-  redis.call('SADD', KEYS[1], id)
   local record = redis.call('HGET', KEYS[3], id)
+  -- No record: the start was forgotten (it began through another copy, which holds its own slot); taking a slot
+  -- for it here would keep one taken for good once it finishes.
   if record then
+    redis.call('SADD', KEYS[1], id)
     admitted[#admitted + 1] = id
     admitted[#admitted + 1] = record
   end
