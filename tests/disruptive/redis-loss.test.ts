@@ -295,6 +295,22 @@ describe('losing Redis state', () => {
     });
   }
 
+  /** Once everything has ended, no admission slot stays taken: a leaked slot would shrink the limit for good. */
+  async function expectSlotsFreed(): Promise<void> {
+    const probe = new Redis(redis.url);
+    try {
+      const inflight = `${prefix}:admission:{a}:inflight`;
+      await waitUntil(async () => (await probe.scard(inflight)) === 0, 60_000, 250).catch(async () => {
+        const left = await probe.smembers(inflight);
+        throw new Error(
+          `${left.length} admission slots still taken after every execution ended: ${left.slice(0, 5)}`,
+        );
+      });
+    } finally {
+      probe.disconnect();
+    }
+  }
+
   /** Every execution completed with its output, each step completed once, each agent command run once. */
   async function expectAllCompleted(ids: readonly string[], ns: readonly number[]): Promise<void> {
     const finished = async () => {
@@ -400,6 +416,7 @@ describe('losing Redis state', () => {
     await releaseQueued(queued);
     await expectAllCompleted(ids, ns);
     await expectQueuedCompleted(queued);
+    await expectSlotsFreed();
     expect(reportRecovery('restart', logged, back, queued.parked).length).toBeGreaterThan(0);
   }, 600_000);
 
@@ -413,6 +430,7 @@ describe('losing Redis state', () => {
     await releaseQueued(queued);
     await expectAllCompleted(ids, ns);
     await expectQueuedCompleted(queued);
+    await expectSlotsFreed();
     expect(reportRecovery('flushall', logged, back, queued.parked).length).toBeGreaterThan(0);
   }, 600_000);
 
@@ -444,6 +462,7 @@ describe('losing Redis state', () => {
     await signal(laterIds, later);
     await expectAllCompleted([...before.ids, ...laterIds], [...before.ns, ...later]);
     await expectQueuedCompleted(queued);
+    await expectSlotsFreed();
     reportRecovery('down', logged, back, queued.parked);
   }, 900_000);
 
@@ -459,6 +478,7 @@ describe('losing Redis state', () => {
     redis.forgetSnapshot();
     await signal(ids, ns);
     await expectAllCompleted(ids, ns);
+    await expectSlotsFreed();
     const lines = reportRecovery('lagging replica', logged, back);
     expect(lines.some((line) => /"trigger":"(stale|sweep)"/.test(line))).toBe(true);
   }, 420_000);
