@@ -45,6 +45,7 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   } catch (thrown) {
     return { ok: false, error: toJsonataFailure(thrown) };
   }
+  countSteps(evaluator, limits.maxSteps);
   const forbidden = findForbiddenCall(evaluator.ast());
   if (forbidden) {
     return failure(
@@ -64,6 +65,27 @@ export function internalsOf(expression: CompiledExpression): ExpressionInternals
     throw new TypeError('not a compiled expression: obtain one from compileExpression()');
   }
   return found;
+}
+
+/**
+ * Installs JSONata's per-node entry hook to count the steps of each evaluation (each has its own base frame) and
+ * to stop one that exceeds `maxSteps` with E_STEPS (JSONata would rewrite the message of its own codes).
+ */
+function countSteps(evaluator: jsonata.Expression, maxSteps: number): void {
+  const steps = new WeakMap<object, number>();
+  evaluator.assign(
+    Symbol.for('jsonata.__evaluate_entry') as unknown as string,
+    (_node: unknown, _input: unknown, frame: { base: object }) => {
+      const taken = (steps.get(frame.base) ?? 0) + 1;
+      if (taken > maxSteps) {
+        throw {
+          code: 'E_STEPS',
+          message: `evaluation took more than ${maxSteps} steps; check for an endless loop`,
+        };
+      }
+      steps.set(frame.base, taken);
+    },
+  );
 }
 
 function failure(code: string, message: string, position?: number): CompileExpressionResult {

@@ -4,7 +4,15 @@
 export interface ExpressionLimits {
   /** Longest accepted expression source, in characters. */
   readonly maxLength: number;
-  /** Wall-clock budget for one evaluation, checked by JSONata at every evaluation step. */
+  /**
+   * Most evaluation steps (AST nodes visited) one evaluation may take. This is the budget that stops runaway
+   * loops: it counts work, not time, so the same input gets the same verdict on a busy machine and on a replay.
+   */
+  readonly maxSteps: number;
+  /**
+   * Wall-clock backstop for one evaluation, checked by JSONata at every step. Far above what `maxSteps` allows on
+   * any machine: a decision must not depend on the machine's load, this only bounds a pathological built-in.
+   */
   readonly timeoutMs: number;
   /** Deepest JSONata evaluation stack (guards runaway recursion in user lambdas). */
   readonly maxDepth: number;
@@ -18,7 +26,8 @@ export type ExpressionOptions = Partial<ExpressionLimits>;
 
 export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = Object.freeze({
   maxLength: 4096,
-  timeoutMs: 250,
+  maxSteps: 100_000,
+  timeoutMs: 10_000,
   maxDepth: 500,
   maxSequenceLength: 100_000,
   maxResultBytes: 1024 * 1024,

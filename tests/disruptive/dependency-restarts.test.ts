@@ -7,15 +7,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineProcess, ensureBuilt } from '../support/engine-process.js';
+import { AgentsProcess, EngineProcess, ensureBuilt } from '../support/engine-process.js';
 import { freePort } from '../support/free-port.js';
 import { testServices, uniquePrefix } from '../support/services.js';
 import { TcpRelay } from '../support/tcp-relay.js';
 import { waitUntil } from '../support/wait.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 function run(command: string, args: string[], options: { asPostgres?: boolean } = {}): string {
@@ -168,23 +166,6 @@ class PrivateRedis {
   }
 }
 
-class AgentsProcess {
-  readonly output: string[] = [];
-  constructor(readonly child: ChildProcess) {
-    const collect = (chunk: Buffer) =>
-      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
-}
-
 interface LoadResult {
   accepted: string[];
   refused: Map<number, number>;
@@ -229,22 +210,7 @@ describe('dependency restarts under load', () => {
       engines.push({ role, process, port });
     }
     apiPort = engines[0]!.port;
-    agents = new AgentsProcess(
-      spawn(
-        process.execPath,
-        [join(ROOT, 'bin/percolator.js'), 'agents', 'run', 'echo', '--with-test-agents', '--prefix', prefix],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            ...env,
-            KAFKA_BROKERS: services.kafkaBrokers.join(','),
-            TOPIC_PREFIX: prefix,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      ),
-    );
+    agents = AgentsProcess.start(prefix, ['echo'], env);
     const created = await api('POST', '/api/v1/workflows', {
       workflow: {
         name: `${prefix}.restarts`,

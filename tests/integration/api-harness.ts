@@ -14,7 +14,6 @@ import type { PayloadLimits } from '../../src/payload/limits.js';
 import { Admission } from '../../src/state/index.js';
 import { ApiKeyRepository, AuditRepository } from '../../src/store/access-repository.js';
 import { ExecutionRepository } from '../../src/store/execution-repository.js';
-import { HistorySink } from '../../src/store/history-sink.js';
 import { consumerLag } from '../../src/api/consumer-lag.js';
 import type { TestEngine } from '../support/engine.js';
 
@@ -102,15 +101,7 @@ export class ApiHarness {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.stops.push(() => new Promise<void>((resolve) => this.server.close(() => resolve())));
     if (options.history) {
-      const sink = new HistorySink({
-        kafka: engine.kafka,
-        codec: engine.codec,
-        pool: engine.pool,
-        topicPrefix: engine.prefix,
-        logger: engine.logger,
-      });
-      await sink.start();
-      this.stops.push(() => sink.stop());
+      await engine.startHistorySink();
     }
     if (options.live) {
       const live = new LiveUpdates({

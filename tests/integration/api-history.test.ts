@@ -4,27 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
 import type { ExecutionEvent } from '../../src/kafka/envelopes.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
-import { HistorySink, writeHistory } from '../../src/store/history-sink.js';
+import { writeHistory } from '../../src/store/history-sink.js';
 import { purgeExpired } from '../../src/store/retention.js';
 import { TestEngine } from '../support/engine.js';
 
 describe('history sink', () => {
   let engine: TestEngine;
-  let sink: HistorySink;
 
   beforeAll(async () => {
     engine = await TestEngine.start({ label: 'api-hist', agents: [echoAgent] });
-    sink = new HistorySink({
-      kafka: engine.kafka,
-      codec: engine.codec,
-      pool: engine.pool,
-      topicPrefix: engine.prefix,
-      logger: engine.logger,
-    });
-    await sink.start();
+    await engine.startHistorySink();
   });
   afterAll(async () => {
-    await sink?.stop();
     await engine?.stop();
   });
 

@@ -23,7 +23,6 @@ import { ExecutionClient } from '../../src/orchestrator/execution-client.js';
 import { ExecutionStore } from '../../src/state/index.js';
 import { ApiKeyRepository, AuditRepository } from '../../src/store/access-repository.js';
 import { ExecutionRepository } from '../../src/store/execution-repository.js';
-import { HistorySink } from '../../src/store/history-sink.js';
 import { WorkflowRepository } from '../../src/store/workflow-repository.js';
 import { TestEngine } from '../support/engine.js';
 import { testServices } from '../support/services.js';
@@ -103,7 +102,6 @@ interface Answer {
 
 describe('admin API: dependency outages', () => {
   let engine: TestEngine;
-  let sink: HistorySink;
   let server: Server;
   let url: string;
   let redisRelay: Relay;
@@ -142,14 +140,7 @@ describe('admin API: dependency outages', () => {
 
   beforeAll(async () => {
     engine = await TestEngine.start({ label: 'api-outage', agents: [echoAgent] });
-    sink = new HistorySink({
-      kafka: engine.kafka,
-      codec: engine.codec,
-      pool: engine.pool,
-      topicPrefix: engine.prefix,
-      logger: engine.logger,
-    });
-    await sink.start();
+    await engine.startHistorySink();
     workflowName = await engine.register({
       workflow: { name: 'echo', steps: [{ id: 'say', type: 'agent', agent_type: 'echo', action: 'echo' }] },
     });
@@ -207,7 +198,6 @@ describe('admin API: dependency outages', () => {
     await producer?.disconnect();
     apiRedis?.disconnect();
     await apiPool?.end().catch(() => undefined);
-    await sink?.stop();
     await engine?.stop();
   });
 

@@ -1,19 +1,14 @@
 // Traces leave the process: an engine (`percolator serve`) and an agents process, both given
 // OTEL_EXPORTER_OTLP_ENDPOINT, export to a real local OTLP/HTTP receiver, and one execution's spans (the API
 // call that started it, each dispatched command, each agent's work) arrive under one trace id.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineProcess, ensureBuilt } from '../support/engine-process.js';
+import { AgentsProcess, EngineProcess, ensureBuilt } from '../support/engine-process.js';
 import { freePort } from '../support/free-port.js';
-import { testServices, uniquePrefix } from '../support/services.js';
+import { uniquePrefix } from '../support/services.js';
 import { waitUntil } from '../support/wait.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface ExportedSpan {
   name: string;
@@ -52,7 +47,7 @@ describe('spans reach a configured OTLP endpoint', () => {
   let receiver: Server;
   let endpoint: string;
   let engine: EngineProcess;
-  let agents: ChildProcess;
+  let agents: AgentsProcess | undefined;
   let apiPort: number;
   const prefix = uniquePrefix('traces');
 
@@ -91,32 +86,11 @@ describe('spans reach a configured OTLP endpoint', () => {
     apiPort = await freePort();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, AUTH_MODE: 'off' };
     engine = await EngineProcess.start(prefix, 'all', { ...env, PORT: String(apiPort) });
-    const services = testServices();
-    agents = spawn(
-      process.execPath,
-      [join(ROOT, 'bin/percolator.js'), 'agents', 'run', 'echo', '--with-test-agents', '--prefix', prefix],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          ...env,
-          TOPIC_PREFIX: prefix,
-          KAFKA_BROKERS: services.kafkaBrokers.join(','),
-          SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-          REDIS_URL: services.redisUrl,
-          DATABASE_URL: services.databaseUrl,
-        },
-        stdio: 'ignore',
-      },
-    );
-  }, 120_000);
+    agents = AgentsProcess.start(prefix, ['echo'], env);
+  }, 240_000);
 
   afterAll(async () => {
-    if (agents && agents.exitCode === null) {
-      const exited = new Promise((resolve) => agents.once('exit', resolve));
-      agents.kill('SIGTERM');
-      await exited;
-    }
+    await agents?.stop();
     await engine?.stop();
     await new Promise<void>((resolve) => receiver?.close(() => resolve()));
   }, 60_000);

@@ -149,7 +149,14 @@ describe('Prometheus scrapes Percolator metrics', () => {
 
     // A first sample of the series at 0, then an increase: what increase() needs to see it.
     metrics.deadLetters.inc({ reason: 'UNDECODABLE', component: 'orchestrator' }, 0);
-    await new Promise((done) => setTimeout(done, 2500));
+    await expect
+      .poll(
+        async () =>
+          (await query('percolator_dead_letters_total{reason="UNDECODABLE",component="orchestrator"}'))[0]
+            ?.value[1],
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe('0');
     metrics.deadLetters.inc({ reason: 'UNDECODABLE', component: 'orchestrator' }, 3);
 
     await expect

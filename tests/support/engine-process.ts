@@ -54,7 +54,8 @@ export class EngineProcess {
       engine.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
-    await engine.waitForLog(/percolator serving/, 60_000);
+    // Migrations, topics and a dozen consumer-group joins: on a busy 2-core machine that takes a minute or more.
+    await engine.waitForLog(/percolator serving/, 150_000);
     return engine;
   }
 
@@ -77,6 +78,57 @@ export class EngineProcess {
   /** A crash, not a shutdown: no offsets committed, no outbox flushed, no group leave. */
   kill(): void {
     this.child.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** `percolator agents run` as a child process (the test agents included), with its output kept for failures. */
+export class AgentsProcess {
+  readonly output: string[] = [];
+  private constructor(readonly child: ChildProcess) {
+    const collect = (chunk: Buffer) =>
+      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+  }
+
+  /** Starts the agents of `types` on the topics of `topicPrefix`; `extraEnv` overrides the test services. */
+  static start(topicPrefix: string, types: string[], extraEnv: Record<string, string> = {}): AgentsProcess {
+    const services = testServices();
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/percolator.js'),
+        'agents',
+        'run',
+        ...types,
+        '--with-test-agents',
+        '--prefix',
+        topicPrefix,
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TOPIC_PREFIX: topicPrefix,
+          KAFKA_BROKERS: services.kafkaBrokers.join(','),
+          SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+          REDIS_URL: services.redisUrl,
+          DATABASE_URL: services.databaseUrl,
+          ...extraEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new AgentsProcess(child);
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { ExecutionClient } from '../../src/orchestrator/execution-client.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { ExecutionStore } from '../../src/state/index.js';
+import { HistorySink } from '../../src/store/history-sink.js';
 import { migrate } from '../../src/store/migrate.js';
 import { WorkflowRepository } from '../../src/store/workflow-repository.js';
 import { testServices, uniquePrefix } from './services.js';
@@ -125,6 +126,7 @@ export class TestEngine {
   repository!: WorkflowRepository;
   private producer!: Producer;
   private readonly taps: TopicTap[] = [];
+  private readonly sinks: HistorySink[] = [];
   private eventsTap?: Promise<TopicTap>;
 
   private constructor(
@@ -350,7 +352,22 @@ export class TestEngine {
     return this.producer;
   }
 
+  /** The history sink on this engine's events topic, as `percolator serve --role history` runs it; stopped with the engine. */
+  async startHistorySink(): Promise<HistorySink> {
+    const sink = new HistorySink({
+      kafka: this.kafka,
+      codec: this.codec,
+      pool: this.pool,
+      topicPrefix: this.prefix,
+      logger: this.logger,
+    });
+    await sink.start();
+    this.sinks.push(sink);
+    return sink;
+  }
+
   async stop(): Promise<void> {
+    await Promise.allSettled(this.sinks.map((sink) => sink.stop()));
     await Promise.allSettled(this.taps.map((tap) => tap.close()));
     await Promise.allSettled(this.agents.map((agent) => agent.stop()));
     await Promise.allSettled(this.orchestrators.map((orchestrator) => orchestrator.stop()));

@@ -43,6 +43,13 @@ function runnerWith(handler: ActionHandler, options: { concurrency?: number; abo
   return new CommandRunner({ agent, agentId: 'unit-1', logger, abortGraceMs: options.abortGraceMs ?? 200 });
 }
 
+/** A promise the test opens: a handler signals "I am running", or waits until the test lets it go on. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
 function result(outcome: RunOutcome): AgentResult & { replay: boolean } {
   if (outcome.kind !== 'result') throw new Error('expected a result');
   return { ...outcome.result, replay: outcome.replay };
@@ -143,14 +150,16 @@ describe('CommandRunner', () => {
 
   it('aborts a running handler on cancel and reports CANCELLED, not retriable', async () => {
     let sawAbort = false;
+    const started = gate();
     const runner = runnerWith(async (_input, ctx) => {
+      started.open();
       await sleep(10_000, ctx.signal).catch((error) => {
         sawAbort = ctx.signal.aborted;
         throw error;
       });
     });
     const running = runner.submit(command('a'));
-    await sleep(20);
+    await started.opened;
     expect(
       runner.cancel({ command_id: 'a', execution_id: 'exec-a', reason: 'user asked', issued_at: 0 }),
     ).toBe('aborted');
@@ -162,28 +171,33 @@ describe('CommandRunner', () => {
   });
 
   it('reports CANCELLED even when the handler finishes normally after the cancel', async () => {
+    const [started, release] = [gate(), gate()];
     const runner = runnerWith(async () => {
-      await sleep(50);
+      started.open();
+      await release.opened;
       return 'done anyway';
     });
     const running = runner.submit(command('a'));
-    await sleep(5);
+    await started.opened;
     runner.cancel({ command_id: 'a', execution_id: 'exec-a', reason: 'r', issued_at: 0 });
+    release.open();
     expect(result(await running).error?.code).toBe('CANCELLED');
   });
 
   it('does not run a command that was cancelled while it waited, or before it arrived', async () => {
     let calls = 0;
+    const [started, release] = [gate(), gate()];
     const runner = runnerWith(
       async () => {
         calls++;
-        await sleep(40);
+        started.open();
+        await release.opened;
       },
       { concurrency: 1 },
     );
     const first = runner.submit(command('a'));
     const queued = runner.submit(command('b'));
-    await sleep(5);
+    await started.opened;
     expect(runner.cancel({ command_id: 'b', execution_id: 'exec-b', reason: 'r', issued_at: 0 })).toBe(
       'dequeued',
     );
@@ -191,6 +205,7 @@ describe('CommandRunner', () => {
     expect(runner.cancel({ command_id: 'c', execution_id: 'exec-c', reason: 'early', issued_at: 0 })).toBe(
       'remembered',
     );
+    release.open();
     expect(result(await runner.submit(command('c'))).error?.code).toBe('CANCELLED');
     await first;
     expect(calls).toBe(1);
@@ -225,9 +240,16 @@ describe('CommandRunner', () => {
   });
 
   it('reports the abort after the grace period when a handler ignores its signal', async () => {
-    const runner = runnerWith(() => new Promise(() => undefined), { abortGraceMs: 30 });
+    const started = gate();
+    const runner = runnerWith(
+      () => {
+        started.open();
+        return new Promise(() => undefined);
+      },
+      { abortGraceMs: 30 },
+    );
     const running = runner.submit(command('a'));
-    await sleep(5);
+    await started.opened;
     runner.cancel({ command_id: 'a', execution_id: 'exec-a', reason: 'r', issued_at: 0 });
     expect(result(await running).error?.code).toBe('CANCELLED');
     expect(runner.limiter.active).toBe(0);
@@ -280,10 +302,17 @@ describe('CommandRunner', () => {
   });
 
   it('on shutdown gives back queued commands at once and running ones that outlast the timeout', async () => {
-    const runner = runnerWith((_input, ctx) => sleep(10_000, ctx.signal), { concurrency: 1 });
+    const started = gate();
+    const runner = runnerWith(
+      (_input, ctx) => {
+        started.open();
+        return sleep(10_000, ctx.signal);
+      },
+      { concurrency: 1 },
+    );
     const running = runner.submit(command('a'));
     const queued = runner.submit(command('b'));
-    await sleep(5);
+    await started.opened;
     await runner.shutdown(50);
     expect(await running).toEqual({ kind: 'given-back' });
     expect(await queued).toEqual({ kind: 'given-back' });
@@ -291,12 +320,14 @@ describe('CommandRunner', () => {
   });
 
   it('on shutdown lets running handlers that finish in time publish their results', async () => {
+    const started = gate();
     const runner = runnerWith(async () => {
+      started.open();
       await sleep(30);
       return 'finished';
     });
     const running = runner.submit(command('a'));
-    await sleep(5);
+    await started.opened;
     await runner.shutdown(2_000);
     expect(result(await running).output_json).toBe('"finished"');
   });

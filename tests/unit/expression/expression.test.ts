@@ -153,21 +153,49 @@ describe('guards', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'D1011' } });
   });
 
-  it('stops an endless tail-recursive loop at the time budget', async () => {
+  it('stops an endless tail-recursive loop at the step budget', async () => {
     const result = await evaluateExpression(
-      compiled('($f := function($n){ $f($n + 1) }; $f(0))', { timeoutMs: 20 }),
+      compiled('($f := function($n){ $f($n + 1) }; $f(0))', { maxSteps: 5_000 }),
+      empty,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'E_STEPS' } });
+    expect(result.ok || result.error.message).toContain('more than 5000 steps');
+  });
+
+  it('stops long loops at the step budget with the same verdict every time, whatever the load', async () => {
+    const loop = '$reduce([1..2000], function($a, $b){ $a + $b })';
+    const needed = await stepsOf(loop);
+    for (let run = 0; run < 3; run++) {
+      expect(await evaluateExpression(compiled(loop, { maxSteps: needed }), empty)).toEqual({
+        ok: true,
+        value: 2001000,
+      });
+      expect(await evaluateExpression(compiled(loop, { maxSteps: needed - 1 }), empty)).toMatchObject({
+        ok: false,
+        error: { code: 'E_STEPS' },
+      });
+    }
+  });
+
+  it('keeps a wall-clock backstop for what the step budget allows', async () => {
+    const result = await evaluateExpression(
+      compiled('$reduce([1..90000], function($a, $b){ $a + $b })', { maxSteps: 10_000_000, timeoutMs: 20 }),
       empty,
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'D1012' } });
   });
 
-  it('stops long loops at the time budget', async () => {
-    const result = await evaluateExpression(
-      compiled('$reduce([1..90000], function($a, $b){ $a + $b })', { timeoutMs: 20 }),
-      empty,
-    );
-    expect(result).toMatchObject({ ok: false, error: { code: 'D1012' } });
-  });
+  /** The fewest steps `source` needs: the smallest budget under which it succeeds. */
+  async function stepsOf(source: string): Promise<number> {
+    let [low, high] = [1, 1_000_000];
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const result = await evaluateExpression(compiled(source, { maxSteps: middle }), empty);
+      if (result.ok) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
 
   it('stops huge sequences', async () => {
     const result = await evaluateExpression(compiled('[1..1000000]', { maxSequenceLength: 1000 }), empty);

@@ -88,6 +88,7 @@ describe('waitUntilUp', () => {
         exited: () => 'exited with code 1',
       }),
     ).rejects.toThrow(/svc: its java process exited with code 1 during start-up/);
-    expect(Date.now() - began).toBeLessThan(1_000);
+    // At once, not after the 60 s start-up timeout.
+    expect(Date.now() - began).toBeLessThan(10_000);
   });
 });
