@@ -37,6 +37,7 @@ import { Orchestrator } from './orchestrator/orchestrator.js';
 import { Admission, ExecutionStore } from './state/index.js';
 import { ApiKeyRepository, AuditRepository } from './store/access-repository.js';
 import { ExecutionRepository } from './store/execution-repository.js';
+import { ParkedStartRepository } from './store/parked-start-repository.js';
 import { HistorySink } from './store/history-sink.js';
 import { migrate } from './store/migrate.js';
 import { scheduleRetention } from './store/retention.js';
@@ -97,7 +98,7 @@ export async function startEngine(
       topicPrefix: config.topicPrefix,
       maxConcurrentWorkflows: config.maxConcurrentWorkflows,
       metrics,
-      recovery: { executions: new ExecutionRepository(pool) },
+      recovery: { executions: new ExecutionRepository(pool), parkedStarts: new ParkedStartRepository(pool) },
     });
     consumers.watch(...orchestrator.consumerRunners());
     await orchestrator.start();

@@ -21,7 +21,13 @@ export class Decision {
     readonly graph: WorkflowGraph,
     readonly state: ExecutionState,
     readonly now: number,
-  ) {}
+    /** When the commands are issued (RouteContext.issuedAt); never before `now`. */
+    issuedAt: number = now,
+  ) {
+    this.issuedAt = Math.max(now, issuedAt);
+  }
+
+  readonly issuedAt: number;
 
   emit(event: DistributiveOmit<ExecutionEvent, 'at'>): void {
     const stamped = { ...event, at: this.now } as ExecutionEvent;

@@ -221,8 +221,15 @@ export type Command =
   | { type: 'ReleaseSlot' };
 
 export interface RouteContext {
-  /** The input record's timestamp: the core never reads the clock. */
+  /** The input record's timestamp: the core never reads the clock. Inputs are judged, and events dated, by it. */
   now: number;
+  /**
+   * When the shell routes the input (its clock), if later than `now`: an agent or child step's deadline counts
+   * from it, so a command issued by an orchestrator that lags behind its input gets the whole step timeout
+   * instead of one that expired before it was sent. The deadline is recorded in StepScheduled, so a rebuild
+   * reproduces it.
+   */
+  issuedAt?: number;
 }
 
 export type RouteOutcome =

@@ -242,7 +242,7 @@ export async function route(
   ctx: RouteContext,
 ): Promise<RouteOutcome> {
   if (state === null && input.kind !== 'start') return { accepted: false, reason: 'unknown execution' };
-  const d = new Decision(graph, structuredClone(state ?? initialState()), ctx.now);
+  const d = new Decision(graph, structuredClone(state ?? initialState()), ctx.now, ctx.issuedAt);
   const handler = handlers[input.kind] as Handler<RouterInput['kind']>;
   const rejection = await handler(d, input);
   if (rejection !== undefined) return { accepted: false, reason: rejection };

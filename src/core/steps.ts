@@ -42,7 +42,7 @@ export async function runAttempt(d: Decision, step: GraphStep, attempt: number):
       const input = await stepInput(d, step);
       if ('error' in input) return fail(d, step, attempt, input.error);
       const id = commandId(executionId, step.id, attempt);
-      const deadline = step.timeoutMs === undefined ? undefined : d.now + step.timeoutMs;
+      const deadline = step.timeoutMs === undefined ? undefined : d.issuedAt + step.timeoutMs;
       d.emit({
         type: 'StepScheduled',
         stepId: step.id,

@@ -25,6 +25,7 @@ import { BatchProcessor, type Rejected } from './processor.js';
 import { WorkflowGraphs } from './workflow-graphs.js';
 import type { ExecutionRepository } from '../store/execution-repository.js';
 import { wireRecovery, type RecoveryWiring } from '../recovery/wire-recovery.js';
+import type { ParkedStartRepository } from '../store/parked-start-repository.js';
 
 export interface OrchestratorOptions {
   kafka: Kafka;
@@ -47,7 +48,13 @@ export interface OrchestratorOptions {
    * Rebuilding state Redis lost from the Postgres history (src/recovery). Without it a lost state stays lost.
    * `historyGroupId` is the history sink's consumer group (default `<prefix>.history`).
    */
-  recovery?: { executions: ExecutionRepository; historyGroupId?: string; checkIntervalMs?: number };
+  recovery?: {
+    executions: ExecutionRepository;
+    /** Keeps parked starts durable (restored after a Redis loss). */
+    parkedStarts?: ParkedStartRepository;
+    historyGroupId?: string;
+    checkIntervalMs?: number;
+  };
 }
 
 export class Orchestrator {
@@ -113,6 +120,7 @@ export class Orchestrator {
       this.recovery = wireRecovery({
         ...options.recovery,
         kafka: options.kafka,
+        codec: options.codec,
         redis: options.redis,
         keyPrefix,
         topicPrefix: options.topicPrefix,
@@ -131,6 +139,9 @@ export class Orchestrator {
       graphs,
       encoder,
       ...(this.recovery ? { recovery: this.recovery.recovery } : {}),
+      ...(options.recovery?.parkedStarts
+        ? { parkedStarts: durableParking(options.recovery.parkedStarts, keyPrefix) }
+        : {}),
       publisher: this.publisher,
       admission: this.admission,
       logger: options.logger,
@@ -289,4 +300,10 @@ export class Orchestrator {
       if (!more) await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
+}
+
+function durableParking(repository: ParkedStartRepository, keyPrefix: string) {
+  return {
+    save: (starts: readonly { executionId: string; record: Buffer }[]) => repository.save(keyPrefix, starts),
+  };
 }

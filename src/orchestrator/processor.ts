@@ -31,6 +31,8 @@ export interface ProcessorDeps {
   agentTopic?: (agentType: string) => string;
   /** Rebuilds state Redis lost from the history (src/recovery); without it a missing state is an unknown execution. */
   recovery?: Pick<StateRecovery, 'reconcile' | 'recoverBehind'>;
+  /** The durable copy of parked starts (src/store/parked-start-repository), written before offsets are committed. */
+  parkedStarts?: { save(starts: readonly { executionId: string; record: Buffer }[]): Promise<void> };
 }
 
 export interface Rejected {
@@ -70,6 +72,11 @@ export class BatchProcessor {
     await this.rounds(admitted, report);
     const rebuilt = await this.recoverBehind(report);
     if (rebuilt.length > 0) await this.rounds(rebuilt, report);
+    // A start the router refused has an execution already: a parked copy of it (re-parked after a Redis loss
+    // while the start itself went through) must not be re-injected for ever.
+    const refusedStarts = report.stale.filter((rejected) => rejected.input.input.kind === 'start');
+    if (refusedStarts.length > 0)
+      await this.deps.admission.forget(refusedStarts.map((rejected) => rejected.input.executionId));
     return report;
   }
 
@@ -112,6 +119,9 @@ export class BatchProcessor {
       starts.map((input) => ({ executionId: input.executionId, record: startRecords.get(input)! })),
     );
     const parked = new Set(starts.filter((_, index) => !admitted[index]));
+    await this.deps.parkedStarts?.save(
+      [...parked].map((input) => ({ executionId: input.executionId, record: startRecords.get(input)! })),
+    );
     const verdicts = inputs.map((input) => !parked.has(input));
     report.parked += verdicts.filter((admitted) => !admitted).length;
     return inputs.filter((_, index) => verdicts[index]);
@@ -337,7 +347,10 @@ export class BatchProcessor {
         report.poison.push({ input, code: 'UNKNOWN_EXECUTION', reason: `no execution ${executionId}` });
         continue;
       }
-      const outcome = await route(graph, state, input.input, { now: input.timestamp });
+      // Commands count their deadlines from when they are issued, not from the input's time, so a lagging
+      // orchestrator still gives each one its whole step timeout (RouteContext.issuedAt).
+      const issuedAt = Math.max(input.timestamp, Date.now());
+      const outcome = await route(graph, state, input.input, { now: input.timestamp, issuedAt });
       if (!outcome.accepted) {
         report.stale.push({ input, code: 'REJECTED', reason: outcome.reason });
         this.deps.metrics.inputsRejected.inc({ input: input.input.kind });
@@ -352,7 +365,7 @@ export class BatchProcessor {
         after: outcome.state,
         events: outcome.events,
         commands: kept,
-        now: input.timestamp,
+        now: issuedAt,
       });
       // Each command for an agent type without a topic fails its step at once, as if the agent had answered.
       queue.unshift(

@@ -1,5 +1,7 @@
 // After Redis lost its data, finds the executions the history says are running that Redis no longer holds (or
 // holds behind the history) and rebuilds them in bounded batches, without waiting for an input to reveal each.
+// The history is Postgres plus the events topic's tail the history sink has not written yet. Then it parks again
+// the starts that were waiting for admission, from their durable copy in Postgres.
 //
 // A loss is noticed by a marker: the sweep that finishes writes Redis' run id under a key; a restart (new run
 // id) or a FLUSHALL (marker gone) makes the marker disagree, and the next check sweeps. A first start sweeps too,
@@ -9,12 +11,15 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ExecutionStore } from '../state/index.js';
+import type { Admission, ExecutionStore } from '../state/index.js';
 import { toStateError } from '../state/redis-errors.js';
 import type { ExecutionRepository } from '../store/execution-repository.js';
-import type { HistoryFreshness } from './history-freshness.js';
+import type { ParkedStartRepository } from '../store/parked-start-repository.js';
+import { endsExecution, type EventTail } from './event-tail.js';
 import { storedSeq } from './stored-seq.js';
 import type { StateRecovery } from './state-recovery.js';
+
+const TIDY_INTERVAL_MS = 30_000;
 
 export interface RecoverySweeperOptions {
   redis: Redis;
@@ -24,7 +29,12 @@ export interface RecoverySweeperOptions {
   store: ExecutionStore;
   executions: ExecutionRepository;
   recovery: StateRecovery;
-  freshness: HistoryFreshness;
+  tail: EventTail;
+  admission: Admission;
+  /** The durable copy of parked starts; without it, parked starts are not restored. */
+  parkedStarts?: ParkedStartRepository;
+  /** Admits parked starts while there is room, re-injecting them (the outbox publisher's releaseSlots([])). */
+  fillFreeSlots: () => Promise<void>;
   logger: Logger;
   metrics: Metrics;
   /** Executions checked (and at most rebuilt) per round trip. Default 200. */
@@ -35,6 +45,8 @@ export interface RecoverySweeperOptions {
 export interface SweepReport {
   checked: number;
   rebuilt: number;
+  /** Starts waiting for admission that Redis lost, parked again. */
+  reparked: number;
   durationMs: number;
 }
 
@@ -42,6 +54,7 @@ export class RecoverySweeper {
   private readonly instance = randomUUID();
   private readonly markerKey: string;
   private readonly leaseKey: string;
+  private tidiedAt = 0;
 
   constructor(private readonly options: RecoverySweeperOptions) {
     this.markerKey = `${options.keyPrefix}:recovery:swept-run`;
@@ -61,6 +74,7 @@ export class RecoverySweeper {
     }
     if (marker === runId) {
       recovery.clearSuspect(startedAt);
+      await this.tidyParkedStarts();
       return false;
     }
     const leased = await redis.set(this.leaseKey, this.instance, 'PX', this.leaseMs(), 'NX');
@@ -70,7 +84,7 @@ export class RecoverySweeper {
       // Written only after a whole sweep: an interrupted one is taken up again by the next check.
       await redis.set(this.markerKey, runId);
       recovery.clearSuspect(startedAt);
-      if (report.rebuilt > 0 || marker !== null) {
+      if (report.rebuilt > 0 || report.reparked > 0 || marker !== null) {
         this.options.logger.warn({ runId, ...report }, 'recovery sweep finished');
       }
     } finally {
@@ -87,30 +101,82 @@ export class RecoverySweeper {
     metrics.recoverySweepRunning.set(1);
     try {
       logger.info({ runId, previousRunId }, 'recovery sweep: looking for executions Redis lost');
-      await this.options.freshness.caughtUp();
+      const tail = await this.options.tail.read();
       let after = '';
       let checked = 0;
       let rebuilt = 0;
-      for (;;) {
-        const page = await executions.runningIds(this.options.topicPrefix, after, batchSize);
-        if (page.length === 0) break;
-        after = page.at(-1)!.id;
+      const check = async (page: readonly { id: string; lastSeq: number }[]): Promise<void> => {
         const stored = await store.loadMany(page.map(({ id }) => id));
         // Missing, or held but behind the history (a failover to a replica that lagged).
-        const lost = page.filter(({ id, lastSeq }) => storedSeq(stored.get(id) ?? null) < lastSeq);
+        const lost = page.filter(({ id, lastSeq }) => {
+          const last = Math.max(lastSeq, tail.get(id)?.at(-1)?.seq ?? 0);
+          return storedSeq(stored.get(id) ?? null) < last;
+        });
         if (lost.length > 0) {
           const ids = lost.map(({ id }) => id);
-          rebuilt += (await recovery.rebuildMany(ids, 'sweep', { historyChecked: true })).size;
+          rebuilt += (await recovery.rebuildMany(ids, 'sweep', { tail })).size;
         }
         checked += page.length;
         metrics.recoverySweepChecked.inc(page.length);
         await redis.pexpire(this.leaseKey, this.leaseMs());
         if (lost.length > 0) logger.info({ checked, rebuilt }, 'recovery sweep progress');
+      };
+      for (;;) {
+        const page = await executions.runningIds(this.options.topicPrefix, after, batchSize);
+        if (page.length === 0) break;
+        after = page.at(-1)!.id;
+        await check(page);
       }
-      return { checked, rebuilt, durationMs: Date.now() - started };
+      // Executions the history has not recorded as running yet, or whose end it has not recorded yet: the tail's.
+      const unwritten = [...tail]
+        .filter(([, events]) => !endsExecution(events))
+        .map(([id, events]) => ({ id, lastSeq: events.at(-1)!.seq }));
+      for (let index = 0; index < unwritten.length; index += batchSize) {
+        await check(unwritten.slice(index, index + batchSize));
+      }
+      const reparked = await this.repark(tail);
+      return { checked, rebuilt, reparked, durationMs: Date.now() - started };
     } finally {
       metrics.recoverySweepRunning.set(0);
     }
+  }
+
+  /**
+   * Parks again, in their first order, the starts that waited for admission when Redis lost them, then admits
+   * those there is room for. A start whose execution has begun (it has state or history) is not waiting any more:
+   * its row is dropped instead.
+   */
+  private async repark(tail: ReadonlyMap<string, unknown>): Promise<number> {
+    const { parkedStarts, keyPrefix, store, executions, admission, redis } = this.options;
+    if (!parkedStarts) return 0;
+    const batchSize = this.options.batchSize ?? 200;
+    let after = '0';
+    let reparked = 0;
+    for (;;) {
+      const page = await parkedStarts.page(keyPrefix, after, batchSize);
+      if (page.length === 0) break;
+      after = page.at(-1)!.position;
+      const ids = page.map((start) => start.executionId);
+      const [stored, recorded] = await Promise.all([store.loadMany(ids), executions.lastEventSeqs(ids)]);
+      const begun = new Set(ids.filter((id) => stored.get(id) || recorded.has(id) || tail.has(id)));
+      await admission.park(page.filter((start) => !begun.has(start.executionId)));
+      await parkedStarts.remove(keyPrefix, [...begun]);
+      reparked += page.length - begun.size;
+      await redis.pexpire(this.leaseKey, this.leaseMs());
+    }
+    if (reparked > 0) {
+      this.options.logger.info({ reparked }, 'recovery sweep: starts waiting for admission parked again');
+      await this.options.fillFreeSlots();
+    }
+    return reparked;
+  }
+
+  /** Drops, now and then, the durable copies of parked starts that have begun since. */
+  private async tidyParkedStarts(): Promise<void> {
+    const { parkedStarts, keyPrefix } = this.options;
+    if (!parkedStarts || Date.now() - this.tidiedAt < TIDY_INTERVAL_MS) return;
+    this.tidiedAt = Date.now();
+    await parkedStarts.dropStarted(keyPrefix);
   }
 
   private leaseMs(): number {

@@ -1,17 +1,18 @@
 // Puts back execution state that Redis lost (a restart without persistence, FLUSHALL, a failover to a lagging
-// replica): the execution's lifecycle events from the history are folded into its state (core/rebuild), which is
+// replica): the execution's lifecycle events, from the Postgres history and, where the history sink lags, from the
+// events topic (event-tail), are folded into its state (core/rebuild), which is
 // written with a version above whatever Redis holds, and what was in flight (agent commands, child starts, timers,
 // event waits) goes through the outbox again with the same ids, so agents and the timer store dedupe it.
 import { rebuild, IncompleteHistoryError, type RebuiltExecution } from '../core/rebuild.js';
-import { TERMINAL_STATUSES, type ExecutionEvent } from '../core/model.js';
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionState } from '../core/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EffectEncoder } from '../orchestrator/effects.js';
 import type { OutboxPublisher, PendingOutbox } from '../orchestrator/outbox-publisher.js';
 import type { WorkflowGraphs } from '../orchestrator/workflow-graphs.js';
 import type { Admission, ExecutionStore, StoredExecution, Transition } from '../state/index.js';
-import type { ExecutionRepository } from '../store/execution-repository.js';
-import type { HistoryFreshness } from './history-freshness.js';
+import type { ExecutionRepository, RecordedEvent } from '../store/execution-repository.js';
+import { mergeEvents, type EventTail, type TailEvents } from './event-tail.js';
 import { storedSeq } from './stored-seq.js';
 import { toCoreEvents } from './recorded-events.js';
 
@@ -25,7 +26,7 @@ export interface StateRecoveryDeps {
   publisher: OutboxPublisher;
   admission: Admission;
   executions: ExecutionRepository;
-  freshness: HistoryFreshness;
+  tail: EventTail;
   logger: Logger;
   metrics: Metrics;
 }
@@ -62,17 +63,23 @@ export class StateRecovery {
     inputs: ReadonlyMap<string, readonly { input: { kind: string } }[]>,
     stored: ReadonlyMap<string, StoredExecution | null>,
   ): Promise<Map<string, StoredExecution | null>> {
+    // Until the sweep has looked after a reconnection, a start without state may be the redelivery of one whose
+    // state was lost with Redis: it is checked against the history too, so it does not start the execution anew.
     const missing = [...inputs]
-      .filter(([id, list]) => !stored.get(id) && list.some((input) => input.input.kind !== 'start'))
+      .filter(
+        ([id, list]) =>
+          !stored.get(id) &&
+          (this.suspectSince !== undefined || list.some((input) => input.input.kind !== 'start')),
+      )
       .map(([id]) => id);
     const suspects = this.suspectSince === undefined ? [] : [...inputs.keys()].filter((id) => stored.get(id));
     if (missing.length === 0 && suspects.length === 0) return new Map();
-    await this.deps.freshness.caughtUp();
-    const seqs = await this.deps.executions.lastEventSeqs(suspects);
+    const tail = await this.deps.tail.read();
+    const seqs = await this.lastSeqs(suspects, tail);
     const behind = suspects.filter((id) => (seqs.get(id) ?? 0) > storedSeq(stored.get(id) ?? null));
     if (missing.length === 0 && behind.length === 0) return new Map();
-    await this.rebuildMany(missing, 'input', { historyChecked: true });
-    await this.rebuildMany(behind, 'stale', { historyChecked: true });
+    await this.rebuildMany(missing, 'input', { tail });
+    await this.rebuildMany(behind, 'stale', { tail });
     return this.deps.store.loadMany([...missing, ...behind]);
   }
 
@@ -90,6 +97,16 @@ export class StateRecovery {
     return this.rebuildMany(behind, 'stale');
   }
 
+  /** The last seq of each execution's events: the history's, or the tail's where it is further. */
+  async lastSeqs(executionIds: readonly string[], tail: TailEvents): Promise<Map<string, number>> {
+    const seqs = await this.deps.executions.lastEventSeqs(executionIds);
+    for (const id of executionIds) {
+      const last = tail.get(id)?.at(-1)?.seq ?? 0;
+      if (last > (seqs.get(id) ?? 0)) seqs.set(id, last);
+    }
+    return seqs;
+  }
+
   /**
    * Rebuilds the executions whose stored state is missing or behind their history; the rest are left alone.
    * Returns the ids rebuilt here or, concurrently, by another instance.
@@ -97,17 +114,17 @@ export class StateRecovery {
   async rebuildMany(
     executionIds: readonly string[],
     trigger: RebuildTrigger,
-    options: { historyChecked?: boolean } = {},
+    options: { tail?: TailEvents } = {},
   ): Promise<Set<string>> {
     if (executionIds.length === 0) return new Set();
-    if (!options.historyChecked) await this.deps.freshness.caughtUp();
+    const tail = options.tail ?? (await this.deps.tail.read());
     const [histories, stored] = await Promise.all([
       this.deps.executions.lifecycleEvents(executionIds),
       this.deps.store.loadMany(executionIds),
     ]);
     const plans: Plan[] = [];
     for (const executionId of executionIds) {
-      const recorded = histories.get(executionId);
+      const recorded = mergeEvents(histories.get(executionId), tail.get(executionId));
       if (!recorded) continue;
       const current = stored.get(executionId) ?? null;
       if (storedSeq(current) >= recorded.length) continue;
@@ -115,13 +132,13 @@ export class StateRecovery {
       if (plan) plans.push(plan);
     }
     if (plans.length === 0) return new Set();
-    await this.dropKnownChildren(plans);
+    await this.dropKnownChildren(plans, tail);
     return this.write(plans, trigger);
   }
 
   private async plan(
     executionId: string,
-    recorded: Parameters<typeof toCoreEvents>[1],
+    recorded: readonly RecordedEvent[],
     current: StoredExecution | null,
   ): Promise<Plan | undefined> {
     let events: ExecutionEvent[];
@@ -145,7 +162,7 @@ export class StateRecovery {
    * A child start is re-sent only when the child has no history at all: a child that did start has its own state
    * (rebuilt in turn if lost), and a second start could otherwise run a finished child again.
    */
-  private async dropKnownChildren(plans: Plan[]): Promise<void> {
+  private async dropKnownChildren(plans: Plan[], tail: TailEvents): Promise<void> {
     const children = plans.flatMap((plan) =>
       plan.rebuilt.inFlight.flatMap((command) =>
         command.type === 'StartChildExecution' ? [command.childExecutionId] : [],
@@ -155,7 +172,9 @@ export class StateRecovery {
     const known = await this.deps.executions.lastEventSeqs(children);
     for (const plan of plans) {
       plan.rebuilt.inFlight = plan.rebuilt.inFlight.filter(
-        (command) => command.type !== 'StartChildExecution' || !known.has(command.childExecutionId),
+        (command) =>
+          command.type !== 'StartChildExecution' ||
+          (!known.has(command.childExecutionId) && !tail.has(command.childExecutionId)),
       );
     }
   }
@@ -206,7 +225,29 @@ export class StateRecovery {
       );
     });
     await this.deps.publisher.publish(outboxes);
-    await this.deps.admission.occupy(running);
+    await this.occupySlots(running);
     return settled;
+  }
+
+  /**
+   * Gives rebuilt running executions their admission slots back. One may have finished in between (an input
+   * routed on the rebuilt state) and freed its slot before this takes it: those are found finished afterwards
+   * and freed again, so no slot stays taken for good.
+   */
+  private async occupySlots(executionIds: readonly string[]): Promise<void> {
+    if (executionIds.length === 0) return;
+    await this.deps.admission.occupy(executionIds);
+    const stored = await this.deps.store.loadMany(executionIds);
+    const finished = executionIds.filter((id) => hasFinished(stored.get(id) ?? null));
+    if (finished.length > 0) await this.deps.publisher.releaseSlots(finished);
+  }
+}
+
+function hasFinished(stored: StoredExecution | null): boolean {
+  if (!stored) return false;
+  try {
+    return TERMINAL_STATUSES.has((JSON.parse(stored.state) as ExecutionState).status);
+  } catch {
+    return false;
   }
 }

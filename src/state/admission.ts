@@ -43,6 +43,20 @@ export class Admission {
     return replies.map((reply) => reply === 1);
   }
 
+  /**
+   * Parks starts again behind those waiting, whatever room there is (percolatorAdmit with a limit of 0): the
+   * durable copy of a queue Redis lost. Starts already admitted or parked are left as they are. A release then
+   * admits them in order as room allows.
+   */
+  async park(starts: readonly AdmittedStart[]): Promise<void> {
+    if (starts.length === 0) return;
+    const pipeline = this.pipeline();
+    for (const { executionId, record } of starts) {
+      pipeline.percolatorAdmit(...this.keys, executionId, 0, record);
+    }
+    await execPipeline(pipeline, 'parking starts again');
+  }
+
   /** Frees the slots of finished executions; returns the parked starts admitted in their place, oldest first. */
   async release(executionIds: readonly string[]): Promise<AdmittedStart[]> {
     let flat: Buffer[];

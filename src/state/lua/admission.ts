@@ -3,7 +3,7 @@ export const ADMIT_LUA = `--[[ percolatorAdmit (src/state/lua/admission.ts): adm
 KEYS[1]  <prefix>:admission:{a}:inflight  set of admitted execution ids
 KEYS[2]  <prefix>:admission:{a}:queue     list of parked execution ids, oldest first
 KEYS[3]  <prefix>:admission:{a}:parked    hash: execution id -> the start record to re-inject
-ARGV[1]  execution id   ARGV[2]  the limit   ARGV[3]  the start record (bytes)
+ARGV[1]  execution id   ARGV[2]  the limit (0: park it whatever the room, as recovery re-parks)   ARGV[3]  the start record (bytes)
 Returns: 1 admitted (also when it already was), 0 parked (also when it already was)
 ]]
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
@@ -29,9 +29,11 @@ local admitted = {}
 while redis.call('SCARD', KEYS[1]) < tonumber(ARGV[1]) do
   local id = redis.call('LPOP', KEYS[2])
   if not id then break end
-  redis.call('SADD', KEYS[1], id)
   local record = redis.call('HGET', KEYS[3], id)
+  -- No record: the start was forgotten (it began through another copy, which holds its own slot); taking a slot
+  -- for it here would keep one taken for good once it finishes.
   if record then
+    redis.call('SADD', KEYS[1], id)
     admitted[#admitted + 1] = id
     admitted[#admitted + 1] = record
   end

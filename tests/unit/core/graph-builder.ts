@@ -29,6 +29,8 @@ export function buildGraph(workflow: { steps: Step[]; [key: string]: unknown }):
 export class Harness {
   state: ExecutionState | null = null;
   now = 1_000_000;
+  /** How far behind its inputs the orchestrator routes them (RouteContext.issuedAt = now + lagMs). */
+  lagMs = 0;
   constructor(readonly graph: WorkflowGraph) {}
 
   async send(input: RouterInput, advanceMs = 10): Promise<Extract<RouteOutcome, { accepted: true }>> {
@@ -39,7 +41,10 @@ export class Harness {
 
   async offer(input: RouterInput, advanceMs = 10): Promise<RouteOutcome> {
     this.now += advanceMs;
-    const outcome = await route(this.graph, this.state, input, { now: this.now });
+    const outcome = await route(this.graph, this.state, input, {
+      now: this.now,
+      issuedAt: this.now + this.lagMs,
+    });
     if (outcome.accepted) this.state = outcome.state;
     return outcome;
   }

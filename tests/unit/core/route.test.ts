@@ -559,6 +559,49 @@ describe('route: failures, retries, timeouts', () => {
     expect(eventTypes(onTime)).toEqual(['StepSucceeded slow', 'ExecutionCompleted']);
   });
 
+  it("dates a retry's deadline from when a lagging orchestrator issues it, not from the timer record", async () => {
+    const graph = buildGraph({
+      steps: [
+        {
+          id: 'slow',
+          timeout: '5s',
+          retry_policy: { max_attempts: 2, initial_interval: '1s', jitter: false },
+        },
+      ],
+    });
+    const harness = new Harness(graph);
+    await harness.start({});
+    await harness.failStep('slow', { code: 'AGENT_ERROR', retriable: true });
+    // The retry timer's record waits 60 s in Kafka behind a backlog (or a Redis outage) before it is routed.
+    harness.lagMs = 60_000;
+    const retry = await harness.timer('retry', 'slow', 2);
+    const issuedAt = harness.now + 60_000;
+    expect(retry.events).toContainEqual(
+      expect.objectContaining({
+        type: 'StepScheduled',
+        stepId: 'slow',
+        attempt: 2,
+        at: harness.now,
+        deadline: issuedAt + 5000,
+      }),
+    );
+    expect(retry.commands).toContainEqual(
+      expect.objectContaining({ type: 'DispatchStep', commandId: 'e1:slow:2', deadline: issuedAt + 5000 }),
+    );
+    expect(retry.commands).toContainEqual(
+      expect.objectContaining({
+        type: 'ScheduleTimer',
+        timerId: 'e1:slow:2:stepTimeout',
+        dueAt: issuedAt + 5000,
+      }),
+    );
+    // Its result, stamped after the record's time plus the timeout but before the real deadline, is on time.
+    harness.lagMs = 0;
+    harness.now = issuedAt + 4000;
+    const onTime = await harness.succeed('slow', { retried: true }, 2);
+    expect(eventTypes(onTime)).toEqual(['StepSucceeded slow', 'ExecutionCompleted']);
+  });
+
   it('keeps DEADLINE_EXCEEDED an ordinary failure on a step without a timeout', async () => {
     const harness = new Harness(buildGraph({ steps: [{ id: 'call' }] }));
     await harness.start({});
