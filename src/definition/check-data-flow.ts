@@ -1,8 +1,7 @@
 // Typed data flow: every expression's field references are checked against the context its step sees (the
 // workflow input plus the outputs of the steps that have finished on every path before it), read from JSONata's
 // own syntax tree. What is not declared (an agent without schemas, an open object) is never an error.
-import type { ExprNode } from 'jsonata';
-import { expressionAst } from '../expression/index.js';
+import { expressionAst, type CompiledExpression } from '../expression/index.js';
 import type { AgentCatalog } from './agent-catalog.js';
 import { fieldOf, requiredAlternativesOf, requiredFieldsOf, shapeOfSchema, UNKNOWN_SHAPE, type DataShape } from './data-shape.js';
 import type { ExpressionTable } from './expression-table.js';
@@ -11,6 +10,29 @@ import { stepOrderOf, type StepOrder } from './step-order.js';
 import { closestMatch } from './suggest.js';
 import type { StepDefinition, WorkflowDefinition } from './types.js';
 import type { StepGraph } from './workflow-graph.js';
+
+/** A node of JSONata's syntax tree as the parser really builds it (its typings omit `path` and a few keys). */
+interface AstNode {
+  readonly type: string;
+  readonly value?: unknown;
+  readonly position?: number;
+  readonly steps?: AstNode[];
+  readonly stages?: AstNode[];
+  readonly predicate?: AstNode[];
+  readonly lhs?: AstNode | AstNode[] | [AstNode, AstNode][];
+  readonly rhs?: AstNode;
+  readonly arguments?: AstNode[];
+  readonly expressions?: AstNode[];
+  readonly procedure?: AstNode;
+  readonly expression?: AstNode;
+  readonly condition?: AstNode;
+  readonly then?: AstNode;
+  readonly else?: AstNode;
+}
+
+function astOf(compiled: CompiledExpression): AstNode {
+  return expressionAst(compiled) as unknown as AstNode;
+}
 
 const CONTROL_STEPS: ReadonlySet<string> = new Set(['condition', 'delay', 'end', 'fail']);
 
@@ -107,7 +129,7 @@ class DataFlowChecker {
     }
     if (step.type === 'transform' && step.output !== undefined) {
       const compiled = this.expressions.get(`${this.#pointers.get(step.id)}/output`);
-      return compiled ? constructedShape(expressionAst(compiled)) : UNKNOWN_SHAPE;
+      return compiled ? constructedShape(astOf(compiled)) : UNKNOWN_SHAPE;
     }
     return UNKNOWN_SHAPE;
   }
@@ -115,12 +137,12 @@ class DataFlowChecker {
   private check(pointer: string, scope: Scope): void {
     const compiled = this.expressions.get(pointer);
     if (!compiled) return;
-    const ast = expressionAst(compiled);
+    const ast = astOf(compiled);
     for (const path of rootPaths(ast)) this.checkPath(path, pointer, scope);
     for (const comparison of comparisons(ast)) this.checkComparison(comparison, pointer, scope);
   }
 
-  private checkPath(path: readonly ExprNode[], pointer: string, scope: Scope): void {
+  private checkPath(path: readonly AstNode[], pointer: string, scope: Scope): void {
     const [head, ...rest] = path;
     if (!head) return;
     if (head.type === 'variable' && head.value === 'input') {
@@ -155,7 +177,7 @@ class DataFlowChecker {
     this.checkRootField(name, pointer, scope);
   }
 
-  private checkStepReference(id: string, fields: readonly ExprNode[], pointer: string, scope: Scope): void {
+  private checkStepReference(id: string, fields: readonly AstNode[], pointer: string, scope: Scope): void {
     const where = scope.stepId === undefined ? 'the workflow output' : `step \`${scope.stepId}\``;
     if (!scope.upstream.has(id)) {
       this.problems.error(
@@ -186,7 +208,7 @@ class DataFlowChecker {
   }
 
   /** Follows `fields` through `shape`; reports the first field a closed object does not have. */
-  private walk(shape: DataShape, fields: readonly ExprNode[], owner: string, pointer: string): void {
+  private walk(shape: DataShape, fields: readonly AstNode[], owner: string, pointer: string): void {
     let current = shape;
     const walked: string[] = [];
     for (const node of fields) {
@@ -232,8 +254,8 @@ class DataFlowChecker {
     );
   }
 
-  private checkComparison(node: ExprNode, pointer: string, scope: Scope): void {
-    const sides = [node.lhs as ExprNode, node.rhs as ExprNode];
+  private checkComparison(node: AstNode, pointer: string, scope: Scope): void {
+    const sides = [node.lhs as AstNode, node.rhs as AstNode];
     const literal = sides.find((side) => side?.type === 'string' || side?.type === 'number');
     const path = sides.find((side) => side?.type === 'path');
     if (!literal || !path) return;
@@ -246,7 +268,7 @@ class DataFlowChecker {
     );
   }
 
-  private scalarTypeOf(path: readonly ExprNode[], scope: Scope): string | undefined {
+  private scalarTypeOf(path: readonly AstNode[], scope: Scope): string | undefined {
     const [head, ...rest] = path;
     if (head?.type !== 'name' || !this.#steps.has(String(head.value)) || !scope.upstream.has(String(head.value))) {
       return undefined;
@@ -272,7 +294,7 @@ class DataFlowChecker {
     const alternatives = requiredAlternativesOf(schema);
     const compiled = this.expressions.get(pointer);
     if ((required.length === 0 && alternatives.length === 0) || !compiled) return;
-    const given = constructedKeys(expressionAst(compiled));
+    const given = constructedKeys(astOf(compiled));
     if (given === undefined) return;
     const missing = required.filter((field) => !given.has(field));
     const unmet = alternatives
@@ -297,15 +319,15 @@ function describeStep(step: StepDefinition): string {
     : `step \`${step.id}\` (${step.type})`;
 }
 
-function pathText(path: readonly ExprNode[]): string {
+function pathText(path: readonly AstNode[]): string {
   return path.map((node) => (node.type === 'variable' ? `$${String(node.value)}` : String(node.value))).join('.');
 }
 
 /** The keys of an object constructor `{ 'a': …, 'b': … }` with literal keys; undefined for anything else. */
-function constructedKeys(ast: ExprNode): Set<string> | undefined {
+function constructedKeys(ast: AstNode): Set<string> | undefined {
   if (ast.type !== 'unary' || ast.value !== '{' || !Array.isArray(ast.lhs)) return undefined;
   const keys = new Set<string>();
-  for (const pair of ast.lhs as [ExprNode, ExprNode][]) {
+  for (const pair of ast.lhs as [AstNode, AstNode][]) {
     if (pair[0]?.type !== 'string') return undefined;
     keys.add(String(pair[0].value));
   }
@@ -313,7 +335,7 @@ function constructedKeys(ast: ExprNode): Set<string> | undefined {
 }
 
 /** A transform's output shape when it builds a map with literal keys: those fields, closed. */
-function constructedShape(ast: ExprNode): DataShape {
+function constructedShape(ast: AstNode): DataShape {
   const keys = constructedKeys(ast);
   if (!keys) return UNKNOWN_SHAPE;
   return { kind: 'object', fields: new Map([...keys].map((key) => [key, UNKNOWN_SHAPE])), open: false };
@@ -323,18 +345,18 @@ function constructedShape(ast: ExprNode): DataShape {
  * The paths evaluated against the root context. Paths inside a filter, a sort or a lambda see another context
  * (an item, a parameter), so only their own leading step is followed, never their insides.
  */
-function rootPaths(ast: ExprNode): ExprNode[][] {
-  const paths: ExprNode[][] = [];
-  const visit = (node: ExprNode | undefined): void => {
+function rootPaths(ast: AstNode): AstNode[][] {
+  const paths: AstNode[][] = [];
+  const visit = (node: AstNode | undefined): void => {
     if (!node || typeof node !== 'object') return;
     if (node.type === 'lambda') return;
     if (node.type === 'path') {
       const steps = node.steps ?? [];
-      const leading: ExprNode[] = [];
+      const leading: AstNode[] = [];
       for (const step of steps) {
         if (step.type !== 'name' && !(leading.length === 0 && step.type === 'variable')) break;
         leading.push(step);
-        if (step.stages || (step as { predicate?: unknown }).predicate) break;
+        if (step.stages || step.predicate) break;
       }
       // A path starting with another expression (a block, a function call) has its own context.
       if (steps[0] && steps[0].type !== 'name' && steps[0].type !== 'variable') visit(steps[0]);
@@ -348,9 +370,9 @@ function rootPaths(ast: ExprNode): ExprNode[][] {
   return paths;
 }
 
-function comparisons(ast: ExprNode): ExprNode[] {
-  const found: ExprNode[] = [];
-  const visit = (node: ExprNode | undefined): void => {
+function comparisons(ast: AstNode): AstNode[] {
+  const found: AstNode[] = [];
+  const visit = (node: AstNode | undefined): void => {
     if (!node || typeof node !== 'object' || node.type === 'lambda' || node.type === 'path') return;
     if (node.type === 'binary' && ['=', '!=', '<', '<=', '>', '>='].includes(String(node.value))) found.push(node);
     for (const child of children(node)) visit(child);
@@ -359,20 +381,20 @@ function comparisons(ast: ExprNode): ExprNode[] {
   return found;
 }
 
-function children(node: ExprNode): ExprNode[] {
-  const list: ExprNode[] = [];
+function children(node: AstNode): AstNode[] {
+  const list: AstNode[] = [];
   const add = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(add);
-    else if (value && typeof value === 'object' && 'type' in value) list.push(value as ExprNode);
+    else if (value && typeof value === 'object' && 'type' in value) list.push(value as AstNode);
   };
   add(node.lhs);
   add(node.rhs);
-  add((node as { expression?: unknown }).expression);
+  add(node.expression);
   add(node.arguments);
   add(node.expressions);
-  add((node as { condition?: unknown }).condition);
-  add((node as { then?: unknown }).then);
-  add((node as { else?: unknown }).else);
+  add(node.condition);
+  add(node.then);
+  add(node.else);
   add(node.procedure);
   return list;
 }
