@@ -9,6 +9,7 @@ import type { Role } from '../../src/api/auth/roles.js';
 import { createTokenVerifier, mintToken } from '../../src/api/auth/tokens.js';
 import { LiveUpdates } from '../../src/api/live-updates.js';
 import type { AgentDirectory } from '../../src/api/services.js';
+import type { AgentCatalog } from '../../src/definition/index.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
 import type { PayloadLimits } from '../../src/payload/limits.js';
 import { Admission } from '../../src/state/index.js';
@@ -33,6 +34,8 @@ export interface ApiHarnessOptions {
   /** JWT_MAX_LIFETIME of the verifier, in seconds. */
   jwtMaxLifetimeSeconds?: number;
   agents?: AgentDirectory;
+  /** What definitions are checked against (the engine gives the registry over the built-in agents). */
+  agentCatalog?: AgentCatalog;
 }
 
 export interface ApiResponse {
@@ -95,6 +98,7 @@ export class ApiHarness {
         consumerLag: () =>
           consumerLag(engine.kafka, `${engine.prefix}.orchestrator`, topics.orchestratorInputs),
         ...(options.agents ? { agents: options.agents } : {}),
+        ...(options.agentCatalog ? { agentCatalog: options.agentCatalog } : {}),
       },
     });
     this.server = createServer(app.callback());
