@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { startAgentRegistry, type AgentDirectory } from './agents/registry/index.js';
+import { builtinAgentCatalog } from './agents/builtin/builtin-catalog.js';
+import { layeredAgentCatalog } from './definition/index.js';
 import { createApp } from './api/app.js';
 import { AlertCentre } from './api/console/alert-centre.js';
 import { ConsoleStats } from './api/console/console-stats.js';
@@ -181,7 +183,8 @@ export async function startEngine(
         consumerLag: () =>
           consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
         agents: agents.registry,
-        agentCatalog: agents.registry,
+        // Heartbeats say what runs; the built-in agents' declarations fill in what none announced.
+        agentCatalog: layeredAgentCatalog(agents.registry, builtinAgentCatalog()),
         consoleStats: new ConsoleStats(pool),
         alerts: new AlertCentre({ pool, topicPrefix: config.topicPrefix, deadLetters }),
       },

@@ -1,39 +1,12 @@
 // What `percolator validate` knows about agents: the built-in agents' actions, always (offline), and what the
 // engine's agent registry knows (the types and actions agents announced by heartbeat) when Kafka answers.
-import { createBuiltinAgents, type BuiltinAgentDeps } from '../agents/builtin/index.js';
+import { builtinAgentCatalog } from '../agents/builtin/builtin-catalog.js';
 import { startAgentRegistry } from '../agents/registry/index.js';
 import type { PercolatorConfig } from '../config/config.js';
-import { layeredAgentCatalog, staticAgentCatalog, type AgentCatalog } from '../definition/index.js';
+import { layeredAgentCatalog, type AgentCatalog } from '../definition/index.js';
 import { AvroCodec } from '../kafka/avro-codec.js';
 import { createKafka } from '../kafka/client.js';
 import { EnvelopeCodec } from '../kafka/schemas.js';
-
-/** The seed's four agents and their actions, read from their definitions; nothing is connected. */
-export function builtinAgentCatalog(): AgentCatalog {
-  // Building a definition does not touch its dependencies; only handling a command would.
-  const unused = (): never => {
-    throw new Error('the built-in agents are only described here, not run');
-  };
-  const deps = {
-    get pool() {
-      return unused();
-    },
-    get config() {
-      return unused();
-    },
-    get logger() {
-      return unused();
-    },
-    get llm() {
-      return unused();
-    },
-  } as unknown as BuiltinAgentDeps;
-  return staticAgentCatalog(
-    Object.fromEntries(
-      createBuiltinAgents(deps).map((definition) => [definition.type, [...definition.actions.keys()]]),
-    ),
-  );
-}
 
 export type LiveCatalog = { catalog: AgentCatalog } | { unavailable: string };
 

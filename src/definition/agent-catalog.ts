@@ -1,5 +1,12 @@
 // What the validator may know about agents: the engine's agent registry (live heartbeats), the built-in
 // agents' fixed table, or both. Without one, agent types and actions are accepted as written.
+import type { JsonSchema } from './data-shape.js';
+
+/** The JSON Schemas an action declares for what it takes and returns; either may be absent. */
+export interface ActionSchemas {
+  readonly input?: JsonSchema;
+  readonly output?: JsonSchema;
+}
 
 export interface AgentCatalog {
   /** The actions an agent type offers, or undefined when the type is not known (then nothing is checked). */
@@ -9,12 +16,24 @@ export interface AgentCatalog {
    * `unknown-agent-type` warning. Absent or undefined when the catalog cannot tell (no warning then).
    */
   announcedTypes?(): readonly string[] | undefined;
+  /** What the action declares it takes and returns; undefined when it declares nothing (nothing is checked). */
+  actionSchemas?(agentType: string, action: string): ActionSchemas | undefined;
 }
 
 /** A catalog from a fixed table, for tests and for the seed's four agents; it knows nothing announced. */
-export function staticAgentCatalog(actions: Readonly<Record<string, readonly string[]>>): AgentCatalog {
+export function staticAgentCatalog(
+  actions: Readonly<Record<string, readonly string[]>>,
+  schemas: Readonly<Record<string, Readonly<Record<string, ActionSchemas>>>> = {},
+): AgentCatalog {
   const table = new Map(Object.entries(actions));
-  return { actionsOf: (agentType) => table.get(agentType) };
+  const declared = new Map(Object.entries(schemas));
+  return {
+    actionsOf: (agentType) => table.get(agentType),
+    actionSchemas: (agentType, action) => {
+      const byAction = declared.get(agentType);
+      return byAction && Object.hasOwn(byAction, action) ? byAction[action] : undefined;
+    },
+  };
 }
 
 /**
@@ -25,5 +44,7 @@ export function layeredAgentCatalog(first: AgentCatalog, fallback: AgentCatalog)
   return {
     actionsOf: (agentType) => first.actionsOf(agentType) ?? fallback.actionsOf(agentType),
     announcedTypes: () => first.announcedTypes?.(),
+    actionSchemas: (agentType, action) =>
+      first.actionSchemas?.(agentType, action) ?? fallback.actionSchemas?.(agentType, action),
   };
 }

@@ -1,6 +1,7 @@
 // The one pipeline behind parseDefinition and compileWorkflow: read the source, check structure, check the
 // graph, attach positions. Compilation only adds assembly on top of a clean result.
 import type { AgentCatalog } from './agent-catalog.js';
+import { checkDataFlow } from './check-data-flow.js';
 import { checkGraph, type GraphCheck } from './check-graph.js';
 import { ExpressionTable } from './expression-table.js';
 import { outlineOf } from './graph-outline.js';
@@ -40,6 +41,10 @@ export function analyzeDefinition(source: DefinitionSource, options: DefinitionO
     if (outline) {
       const workflow = isPlainObject(data) ? data['workflow'] : undefined;
       graph = checkGraph(outline, isPlainObject(workflow) ? workflow['type'] : undefined, problems);
+    }
+    // Data flow needs a sound graph and readable steps; on a broken one it would only add noise.
+    if (definition && graph && !problems.hasErrors) {
+      checkDataFlow(definition, graph.graph, expressions, options.agentCatalog, problems);
     }
   }
   const located = sortProblems(problems.all.map((problem) => locate(problem, locator)));

@@ -8,6 +8,8 @@ export type { Problem, Severity } from './problem.js';
 export { hasErrors } from './problem.js';
 export type { AgentCatalog } from './agent-catalog.js';
 export { layeredAgentCatalog, staticAgentCatalog } from './agent-catalog.js';
+export type { ActionSchemas } from './agent-catalog.js';
+export { jsonSchemaErrors } from './json-schema-check.js';
 export { DEFAULT_DEFINITION_LIMITS, resolveDefinitionLimits } from './limits.js';
 export type { DefinitionLimits, DefinitionLimitOptions } from './limits.js';
 export { DEFAULT_RETRY_POLICY } from './retry-defaults.js';

@@ -3,7 +3,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { childPointer } from './json-pointer.js';
 import type { PlainValue } from './plain-data.js';
-import type { ProblemList } from './problem.js';
+import { ProblemList } from './problem.js';
 
 let metaValidator: Ajv2020 | undefined;
 
@@ -56,4 +56,11 @@ export function checkJsonSchema(
     );
   }
   return false;
+}
+
+/** Why `schema` is not a valid draft 2020-12 JSON Schema; empty when it is one. */
+export function jsonSchemaErrors(schema: unknown): string[] {
+  const problems = new ProblemList();
+  checkJsonSchema(schema as PlainValue, '', 'schema', problems);
+  return problems.all.map((problem) => problem.message);
 }

@@ -59,6 +59,11 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   return { ok: true, expression };
 }
 
+/** JSONata's own syntax tree of a compiled expression, for static checks (the validator's field references). */
+export function expressionAst(expression: CompiledExpression): jsonata.ExprNode {
+  return internalsOf(expression).evaluator.ast();
+}
+
 export function internalsOf(expression: CompiledExpression): ExpressionInternals {
   const found = internals.get(expression);
   if (!found) {

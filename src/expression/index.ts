@@ -1,5 +1,5 @@
 // Public face of the expression language: compile once, evaluate many times, always within limits.
-export { compileExpression, FORBIDDEN_FUNCTIONS } from './compile-expression.js';
+export { compileExpression, expressionAst, FORBIDDEN_FUNCTIONS } from './compile-expression.js';
 export type { CompiledExpression, CompileExpressionResult } from './compile-expression.js';
 export { evaluateExpression, evaluateCondition } from './evaluate-expression.js';
 export type { EvaluateOptions, EvaluationResult } from './evaluate-expression.js';

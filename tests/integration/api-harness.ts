@@ -12,6 +12,7 @@ import { ConsoleStats } from '../../src/api/console/console-stats.js';
 import { DeadLetterFeed } from '../../src/api/console/dead-letter-feed.js';
 import { LiveUpdates } from '../../src/api/live-updates.js';
 import type { AgentDirectory } from '../../src/api/services.js';
+import type { AgentCatalog } from '../../src/definition/index.js';
 import { topicNames } from '../../src/kafka/topic-specs.js';
 import type { PayloadLimits } from '../../src/payload/limits.js';
 import { Admission } from '../../src/state/index.js';
@@ -37,6 +38,8 @@ export interface ApiHarnessOptions {
   agents?: AgentDirectory;
   /** The alert centre, with a dead-letter feed reading the engine's dead-letter topic. */
   alerts?: boolean;
+  /** What definitions are checked against (the engine gives the registry over the built-in agents). */
+  agentCatalog?: AgentCatalog;
 }
 
 export interface ApiResponse {
@@ -115,6 +118,7 @@ export class ApiHarness {
         ...(options.alerts
           ? { alerts: new AlertCentre({ pool: engine.pool, topicPrefix: engine.prefix, deadLetters }) }
           : {}),
+        ...(options.agentCatalog ? { agentCatalog: options.agentCatalog } : {}),
       },
     });
     this.server = createServer(app.callback());

@@ -1,6 +1,7 @@
 // The admin API's workflow routes, probes and OpenAPI document, on the real stack.
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON read by assertions */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinAgentCatalog } from '../../src/agents/builtin/builtin-catalog.js';
 import { echoAgent } from '../../src/agents/testing/test-agents.js';
 import { PERMISSIONS } from '../../src/api/auth/permissions.js';
 import { TestEngine } from '../support/engine.js';
@@ -14,7 +15,7 @@ describe('admin API: workflows', () => {
 
   beforeAll(async () => {
     engine = await TestEngine.start({ label: 'api-wf', agents: [echoAgent], orchestrators: 0 });
-    api = await ApiHarness.start(engine, { bodyLimitBytes: 16 * 1024 });
+    api = await ApiHarness.start(engine, { bodyLimitBytes: 16 * 1024, agentCatalog: builtinAgentCatalog() });
   });
   afterAll(async () => {
     await api?.stop();
@@ -76,6 +77,29 @@ describe('admin API: workflows', () => {
     expect(yaml.status).toBe(422);
     expect(yaml.body.errors[0]).toMatchObject({ pointer: '/workflow/steps/0/timeout', line: 8 });
     expect(yaml.text).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('refuses wrong fields and missing inputs of the built-in agents with 422, and takes the corrected versions', async () => {
+    const triage = (field: string) =>
+      `workflow:\n  name: ${name('triage')}\n  steps:\n    - {id: analyze, type: agent, agent_type: feedback-analyst, action: analyze_feedback}\n    - id: reply\n      type: agent\n      agent_type: feedback-analyst\n      action: generate_response\n      conditions: [{expression: "analyze.${field} = 'negative'"}]\n`;
+    const wrongField = await api.request('POST', '/api/v1/workflows', { text: triage('mood') });
+    expect(wrongField.status).toBe(422);
+    expect(wrongField.body.errors[0]).toMatchObject({ rule: 'unknown-field', line: 9 });
+    expect(wrongField.body.errors[0].message).toContain(
+      'step `analyze` (feedback-analyst.analyze_feedback) has no output field `mood`',
+    );
+    expect((await api.request('POST', '/api/v1/workflows', { text: triage('sentiment') })).status).toBe(201);
+
+    const restock = (input: string) =>
+      `workflow:\n  name: ${name('restock')}\n  steps:\n    - id: order\n      type: agent\n      agent_type: inventory\n      action: update_inventory\n      input: "${input}"\n`;
+    const missing = await api.request('POST', '/api/v1/workflows', { text: restock("{ 'reason': 'restock' }") });
+    expect(missing.status).toBe(422);
+    expect(missing.body.errors[0]).toMatchObject({ rule: 'missing-input-field', line: 8 });
+    expect(missing.body.errors[0].message).toContain('update_inventory needs `product_id`, `delta`');
+    const fixed = await api.request('POST', '/api/v1/workflows', {
+      text: restock("{ 'product_id': product_id, 'delta': 5 }"),
+    });
+    expect(fixed.status).toBe(201);
   });
 
   it('refuses a body that is not a definition at all, malformed JSON and an unsupported media type', async () => {

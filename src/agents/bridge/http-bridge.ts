@@ -144,6 +144,8 @@ export class BridgedActions implements ReadonlyMap<string, ActionDefinition> {
       outputSchema: null,
       inputType: null,
       outputType: null,
+      inputJsonSchema: null,
+      outputJsonSchema: null,
       handler: this.handler,
     };
   }

@@ -4,8 +4,9 @@
 //
 // It is the `AgentDirectory` the API serves (`GET /agents`, `GET /agents/{type}/health`) and the
 // `AgentCatalog` the definitions validator checks agent actions against.
-import type { AgentCatalog } from '../../definition/agent-catalog.js';
+import type { ActionSchemas, AgentCatalog } from '../../definition/agent-catalog.js';
 import type { AgentHeartbeat, AgentResult } from '../../kafka/envelopes.js';
+import { declaredJsonSchema } from './declared-schema.js';
 import { OutcomeWindow, type ResponseTimes } from './outcome-window.js';
 
 /**
@@ -225,6 +226,22 @@ export class AgentRegistry implements AgentDirectory, AgentCatalog {
 
   announcedTypes(): readonly string[] {
     return [...this.announced].sort();
+  }
+
+  /** The schemas the newest heartbeat declaring `action` announced (JSON Schema, or Avro translated). */
+  actionSchemas(agentType: string, action: string): ActionSchemas | undefined {
+    const instances = [...(this.types.get(agentType)?.instances.values() ?? [])].sort(
+      (a, b) => b.heartbeat.sent_at - a.heartbeat.sent_at,
+    );
+    for (const { heartbeat } of instances) {
+      const declared = heartbeat.actions.find((entry) => entry.name === action);
+      if (!declared) continue;
+      const input = declaredJsonSchema(declared.input_schema_json);
+      const output = declaredJsonSchema(declared.output_schema_json);
+      if (input === undefined && output === undefined) return undefined;
+      return { ...(input === undefined ? {} : { input }), ...(output === undefined ? {} : { output }) };
+    }
+    return undefined;
   }
 
   actionsOf(agentType: string): readonly string[] | undefined {

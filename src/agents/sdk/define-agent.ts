@@ -2,10 +2,14 @@
 // and how many commands it works on at once. defineAgent checks all of it up front, so a mistake shows
 // when the process starts rather than on the first command.
 import avro from 'avsc';
+import { jsonSchemaErrors } from '../../definition/index.js';
 import type { Logger } from '../../observability/logger.js';
 
 /** A schema as JSON (what an .avsc file holds). */
 export type AvroSchema = Readonly<Record<string, unknown>> | string;
+
+/** A JSON Schema (draft 2020-12) as plain data. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
 
 export interface TokenUsageReport {
   promptTokens: number;
@@ -55,6 +59,10 @@ export interface ActionSpec<I = unknown, O = unknown> {
   input?: AvroSchema;
   /** Avro schema the output must match; the output is free-form without one. */
   output?: AvroSchema;
+  /** JSON Schema of the input, for the workflow validator (required fields, field names). */
+  inputJsonSchema?: JsonSchema;
+  /** JSON Schema of the output: the fields workflows may read from this action's result. */
+  outputJsonSchema?: JsonSchema;
   handler: ActionHandler<I, O>;
 }
 
@@ -77,6 +85,8 @@ export interface ActionDefinition {
   outputSchema: AvroSchema | null;
   inputType: avro.Type | null;
   outputType: avro.Type | null;
+  inputJsonSchema: JsonSchema | null;
+  outputJsonSchema: JsonSchema | null;
   handler: ActionHandler<unknown, unknown>;
 }
 
@@ -107,6 +117,13 @@ function avroType(schema: AvroSchema | undefined, where: string, problems: strin
     problems.push(`${where}: not a valid Avro schema: ${(error as Error).message}`);
     return null;
   }
+}
+
+function jsonSchema(schema: JsonSchema | undefined, where: string, problems: string[]): JsonSchema | null {
+  if (schema === undefined) return null;
+  const errors = jsonSchemaErrors(schema);
+  if (errors.length > 0) problems.push(`${where}: not a valid JSON Schema: ${errors.join('; ')}`);
+  return schema;
 }
 
 /** Checks an agent's declaration and returns its resolved, immutable form. Throws AgentDefinitionError. */
@@ -140,6 +157,8 @@ export function defineAgent(spec: AgentSpec): AgentDefinition {
         outputSchema: action.output ?? null,
         inputType: avroType(action.input, `action ${name} input`, problems),
         outputType: avroType(action.output, `action ${name} output`, problems),
+        inputJsonSchema: jsonSchema(action.inputJsonSchema, `action ${name} inputJsonSchema`, problems),
+        outputJsonSchema: jsonSchema(action.outputJsonSchema, `action ${name} outputJsonSchema`, problems),
         handler: action.handler as ActionHandler<unknown, unknown>,
       }),
     );

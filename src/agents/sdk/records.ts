@@ -5,7 +5,7 @@ import type { AgentCommand, AgentHeartbeat } from '../../kafka/envelopes.js';
 import { flattenHeaders } from '../../kafka/dead-letters.js';
 
 export { buildDeadLetter, flattenHeaders, type SourceRecord } from '../../kafka/dead-letters.js';
-import type { AgentDefinition, AvroSchema } from './define-agent.js';
+import type { AgentDefinition, AvroSchema, JsonSchema } from './define-agent.js';
 
 /** Trace context keys copied between record headers and the envelopes' trace_context. */
 export const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
@@ -38,7 +38,7 @@ export function traceHeaders(context: Readonly<Record<string, string>> | undefin
   return headers;
 }
 
-function schemaJson(schema: AvroSchema | null): string | null {
+function schemaJson(schema: AvroSchema | JsonSchema | null): string | null {
   if (schema === null) return null;
   return typeof schema === 'string' ? schema : JSON.stringify(schema);
 }
@@ -61,8 +61,9 @@ export function buildHeartbeat(
     actions: [...agent.actions.values()].map((action) => ({
       name: action.name,
       description: action.description,
-      input_schema_json: schemaJson(action.inputSchema),
-      output_schema_json: schemaJson(action.outputSchema),
+      // Avro when declared (commands are checked against it), else the JSON Schema the validator reads.
+      input_schema_json: schemaJson(action.inputSchema ?? action.inputJsonSchema),
+      output_schema_json: schemaJson(action.outputSchema ?? action.outputJsonSchema),
     })),
     in_flight: load.inFlight,
     capacity: load.capacity,

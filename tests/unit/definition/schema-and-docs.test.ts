@@ -4,7 +4,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { builtinAgentCatalog } from '../../../src/agents/builtin/builtin-catalog.js';
 import { compileWorkflow } from '../../../src/definition/index.js';
+import { SEED_WORKFLOW_YAML } from '../../../src/demo/seed-workflow.js';
 
 const EXAMPLES = 'tests/fixtures/workflows/examples/';
 const DOC = readFileSync('docs/workflow-language.md', 'utf8');
@@ -41,6 +43,16 @@ describe('docs/workflow-language.md examples', () => {
     const result = compileWorkflow(text);
     expect(result.problems).toEqual([]);
     expect(result.workflow?.computedType).toBe(name.replace('.yaml', ''));
+  });
+
+  // The built-in agents' declared types: every field an example reads, and every input it maps, exists.
+  it.each(fixtures)('%s validates against the built-in agents, without a warning', (name) => {
+    const result = compileWorkflow(readFileSync(EXAMPLES + name, 'utf8'), { agentCatalog: builtinAgentCatalog() });
+    expect(result.problems).toEqual([]);
+  });
+
+  it('the seed workflow validates against the built-in agents', () => {
+    expect(compileWorkflow(SEED_WORKFLOW_YAML, { agentCatalog: builtinAgentCatalog() }).problems).toEqual([]);
   });
 
   it("uses the seed's example verbatim as the hybrid example", () => {

@@ -16,6 +16,7 @@ import { keyPhrases } from './key-phrases.js';
 import { templateResponse, TONE_BY_SENTIMENT } from './responses.js';
 import { analyzeSentiment, labelOf, type SentimentLabel } from './sentiment.js';
 import { categorize, CATEGORIES, type Category } from './taxonomy.js';
+import { FEEDBACK_SCHEMAS } from './schemas.js';
 
 export const FEEDBACK_AGENT_TYPE = 'feedback-analyst';
 const VERSION = '1.0.0';
@@ -65,8 +66,11 @@ export function createFeedbackAgent(deps: BuiltinAgentDeps): AgentDefinition {
     const comparative = analysed.reduce((sum, item) => sum + item.comparative, 0) / analysed.length;
     const counts = { positive: 0, neutral: 0, negative: 0 };
     for (const item of analysed) counts[item.label]++;
+    const label = labelOf(comparative);
     return {
-      label: labelOf(comparative),
+      // `sentiment` is what generate_response and analyze_content call it; `label` stays for older workflows.
+      sentiment: label,
+      label,
       score: round(analysed.reduce((sum, item) => sum + item.score, 0) / analysed.length, 2),
       comparative: round(comparative, 3),
       counts,
@@ -168,14 +172,20 @@ export function createFeedbackAgent(deps: BuiltinAgentDeps): AgentDefinition {
     concurrency: 16,
     actions: {
       analyze_feedback: {
+        inputJsonSchema: FEEDBACK_SCHEMAS.analyze_feedback.input,
+        outputJsonSchema: FEEDBACK_SCHEMAS.analyze_feedback.output,
         description: 'Sentiment (AFINN) and key phrases (RAKE). Input: feedback or feedback_items.',
         handler: analyze,
       },
       categorize_feedback: {
+        inputJsonSchema: FEEDBACK_SCHEMAS.categorize_feedback.input,
+        outputJsonSchema: FEEDBACK_SCHEMAS.categorize_feedback.output,
         description: 'Category in product, service, price, delivery, staff, other, with a confidence.',
         handler: categorizeAll,
       },
       generate_response: {
+        inputJsonSchema: FEEDBACK_SCHEMAS.generate_response.input,
+        outputJsonSchema: FEEDBACK_SCHEMAS.generate_response.output,
         description: 'A reply whose tone follows the sentiment. Input: feedback, customer_name, brand_name.',
         handler: respond,
       },

@@ -16,6 +16,7 @@ import {
 } from '../input.js';
 import { fitSeries, forecast, ForecastInputError, reorderPlan, round2 } from './forecast.js';
 import { changeStock, dailySales, stockLevels, type StockLevel } from './stock-store.js';
+import { INVENTORY_SCHEMAS } from './schemas.js';
 
 export const INVENTORY_AGENT_TYPE = 'inventory';
 const VERSION = '1.0.0';
@@ -163,16 +164,22 @@ export function createInventoryAgent(deps: BuiltinAgentDeps): AgentDefinition {
     concurrency: 16,
     actions: {
       check_stock: {
+        inputJsonSchema: INVENTORY_SCHEMAS.check_stock.input,
+        outputJsonSchema: INVENTORY_SCHEMAS.check_stock.output,
         description:
           'Stock of product_id (or product_ids), with status and availability for required_quantity.',
         handler: checkStock,
       },
       update_inventory: {
+        inputJsonSchema: INVENTORY_SCHEMAS.update_inventory.input,
+        outputJsonSchema: INVENTORY_SCHEMAS.update_inventory.output,
         description:
           'Adds delta (negative to take) to a product; fails INSUFFICIENT_STOCK rather than go below 0.',
         handler: updateInventory,
       },
       forecast_demand: {
+        inputJsonSchema: INVENTORY_SCHEMAS.forecast_demand.input,
+        outputJsonSchema: INVENTORY_SCHEMAS.forecast_demand.output,
         description:
           "Holt's linear (or Holt-Winters with season_length) forecast over sales_history or the stored history, " +
           'with reorder point and order quantity.',

@@ -25,6 +25,7 @@ import {
   type Severity,
 } from './channels.js';
 import { createAlert, recordStatus } from './notifier-store.js';
+import { NOTIFIER_SCHEMAS } from './schemas.js';
 
 export const NOTIFIER_AGENT_TYPE = 'notifier';
 const VERSION = '1.0.0';
@@ -178,16 +179,22 @@ export function createNotifierAgent(deps: BuiltinAgentDeps, options: NotifierOpt
     concurrency: 16,
     actions: {
       send_notification: {
+        inputJsonSchema: NOTIFIER_SCHEMAS.send_notification.input,
+        outputJsonSchema: NOTIFIER_SCHEMAS.send_notification.output,
         description:
           'Input: message, subject, channel|channels (log, webhook, email), recipients, webhook_url.',
         handler: sendNotification,
       },
       create_alert: {
+        inputJsonSchema: NOTIFIER_SCHEMAS.create_alert.input,
+        outputJsonSchema: NOTIFIER_SCHEMAS.create_alert.output,
         description:
           'Stores an alert. Input: title, message, severity (info, warning, error, critical), labels.',
         handler: alert,
       },
       update_status: {
+        inputJsonSchema: NOTIFIER_SCHEMAS.update_status.input,
+        outputJsonSchema: NOTIFIER_SCHEMAS.update_status.output,
         description: 'Records a status entry for a subject and returns the previous one.',
         handler: updateStatus,
       },

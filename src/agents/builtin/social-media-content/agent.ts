@@ -25,6 +25,7 @@ import { DEFAULT_PLATFORM, PLATFORMS, charCount, toPlatform, type Platform } fro
 import { findPost, markPublished, schedulePost } from './posts-store.js';
 import { hashtagsOf, scoreContent, type QualityReport } from './quality.js';
 import { readability } from './readability.js';
+import { SOCIAL_MEDIA_SCHEMAS } from './schemas.js';
 
 export const SOCIAL_MEDIA_AGENT_TYPE = 'social-media-content';
 const VERSION = '1.0.0';
@@ -285,25 +286,35 @@ export function createSocialMediaAgent(deps: BuiltinAgentDeps): AgentDefinition 
     concurrency: 8,
     actions: {
       create_content: {
+        inputJsonSchema: SOCIAL_MEDIA_SCHEMAS.create_content.input,
+        outputJsonSchema: SOCIAL_MEDIA_SCHEMAS.create_content.output,
         description:
           'Drafts a post. Input: brand_id, content_topic, platform|platforms, brand_guidelines. ' +
           'Output: content, platform, hashtags, quality_score, quality_breakdown.',
         handler: createContent,
       },
       enhance_content: {
+        inputJsonSchema: SOCIAL_MEDIA_SCHEMAS.enhance_content.input,
+        outputJsonSchema: SOCIAL_MEDIA_SCHEMAS.enhance_content.output,
         description:
           'Improves a post where the quality checks lost points. Input: content (or content_topic), platform.',
         handler: enhance,
       },
       schedule_content: {
+        inputJsonSchema: SOCIAL_MEDIA_SCHEMAS.schedule_content.input,
+        outputJsonSchema: SOCIAL_MEDIA_SCHEMAS.schedule_content.output,
         description: 'Stores a post for later. Input: brand_id, content, platform, publish_at.',
         handler: schedule,
       },
       publish_content: {
+        inputJsonSchema: SOCIAL_MEDIA_SCHEMAS.publish_content.input,
+        outputJsonSchema: SOCIAL_MEDIA_SCHEMAS.publish_content.output,
         description: 'Publishes a scheduled post (post_id) or content now, to the outbox or a webhook.',
         handler: publish,
       },
       analyze_content: {
+        inputJsonSchema: SOCIAL_MEDIA_SCHEMAS.analyze_content.input,
+        outputJsonSchema: SOCIAL_MEDIA_SCHEMAS.analyze_content.output,
         description: 'Scores a post and reports readability, sentiment and what to improve.',
         handler: analyze,
       },
