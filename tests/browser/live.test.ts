@@ -196,6 +196,20 @@ describe('live dashboard in Chromium', () => {
     const [garbage] = await engine.produceAndAwaitConsumed(topicNames(engine.prefix).executions, [
       { key: 'not-an-execution', value: Buffer.from('<b>not avro</b>') },
     ]);
+    // The API's dead-letter feed reads the topic in its own time.
+    let kinds: string[] = [];
+    await waitUntil(async () => {
+      const listed = (await api.request('GET', '/api/v1/alerts', { role: 'viewer' })).body.items as {
+        kind: string;
+        details: { source_offset?: number };
+      }[];
+      kinds = listed.map((entry) => `${entry.kind}@${entry.details.source_offset ?? ''}`);
+      return listed.some(
+        (entry) => entry.kind === 'dead_letter' && entry.details.source_offset === Number(garbage!.offset),
+      );
+    }, 90_000).catch((error: Error) => {
+      throw new Error(`${error.message}; listed: ${kinds.join(', ')}`);
+    });
     const page = await signIn(await api.token('operator'), '/alerts');
     await page.getByTestId('nav-alerts').click();
     const item = page.getByTestId(`alert-failed_execution:${failed}`);

@@ -14,7 +14,7 @@ const ALERT_ITEM = {
     id: {
       type: 'string',
       description:
-        '`<kind>:<ref>`: `alert:<uuid>`, `dead_letter:<partition>:<offset>`, `failed_execution:<execution id>`',
+        '`<kind>:<ref>`: `alert:<uuid>`, `dead_letter:<dead-letter topic>:<partition>:<offset>`, `failed_execution:<execution id>`',
     },
     kind: { enum: ['alert', 'dead_letter', 'failed_execution'] },
     severity: { enum: ['info', 'warning', 'error', 'critical'] },

@@ -9,7 +9,10 @@ import { topicNames } from '../../kafka/topic-specs.js';
 import type { Logger } from '../../observability/logger.js';
 
 export interface DeadLetterEntry {
-  /** `<partition>:<offset>` on the dead-letter topic: stable, so an acknowledgement sticks to it. */
+  /**
+   * `<dead-letter topic>:<partition>:<offset>`: stable, so an acknowledgement sticks to it, and distinct between
+   * engines (topic prefixes) that share one database.
+   */
   ref: string;
   reasonCode: string;
   message: string;
@@ -68,7 +71,7 @@ export class DeadLetterFeed {
   private async take(batch: RunnerBatch): Promise<void> {
     const fresh: DeadLetterEntry[] = [];
     for (const message of batch.messages) {
-      const ref = `${batch.partition}:${message.offset}`;
+      const ref = `${batch.topic}:${batch.partition}:${message.offset}`;
       const decoded = await this.options.codec.decode(message.value).catch(() => undefined);
       if (decoded?.name !== 'DeadLetter') {
         // A dead letter that is not one still deserves a line: someone wrote garbage to the topic.

@@ -154,7 +154,7 @@ export function ExecutionsPage() {
             return (
               <div
                 key={row.id}
-                className="virtual-row"
+                className={can('operator') ? 'virtual-row selectable' : 'virtual-row'}
                 style={{ transform: `translateY(${item.start}px)` }}
                 data-testid={`execution-row-${row.id}`}
               >
