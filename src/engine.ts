@@ -82,145 +82,155 @@ export async function startEngine(
   const consumers = new ConsumerBoard({ onCrash: (group) => metrics.consumerCrashes.inc({ group }) });
   readiness.add(consumers.readinessCheck());
 
-  await migrate({ databaseUrl: config.databaseUrl, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  const created = await createMissingTopics(admin, loadTopicSpecs({ prefix: config.topicPrefix }));
-  await admin.disconnect();
-  if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
-  const codec = await EnvelopeCodec.create(AvroCodec.forUrl(config.schemaRegistryUrl));
-
-  if (role === 'all' || role === 'orchestrator') {
-    const orchestrator = new Orchestrator({
-      kafka,
-      redis,
-      codec,
-      repository: new WorkflowRepository(pool),
-      logger,
-      topicPrefix: config.topicPrefix,
-      maxConcurrentWorkflows: config.maxConcurrentWorkflows,
-      metrics,
-      recovery: { executions: new ExecutionRepository(pool), parkedStarts: new ParkedStartRepository(pool) },
-    });
-    consumers.watch(...orchestrator.consumerRunners());
-    await orchestrator.start();
-    stops.push(() => orchestrator.stop());
-  }
-  if (role === 'all' || role === 'history') {
-    const sink = new HistorySink({
-      ...{ kafka, codec, pool, topicPrefix: config.topicPrefix, logger },
-      onDeadLetter: (code) => metrics.deadLetters.inc({ reason: code, component: 'history' }),
-    });
-    consumers.watch(...sink.consumerRunners());
-    await sink.start();
-    const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
-    stops.push(async () => {
-      stopRetention();
-      await sink.stop();
-    });
-    logger.info('history sink consuming lifecycle events');
-  }
-  if (role === 'all' || role === 'scheduler' || role === 'triggers') {
-    stops.push(
-      await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics, consumers }),
-    );
-  }
-  if (role === 'all' || role === 'api') {
-    // The API's own Redis and Postgres clients fail fast during an outage (src/api/client-bounds.ts).
-    const apiRedis = createRedisClient(config.redisUrl, logger, API_REDIS_OPTIONS);
-    const apiPool = createPgPool(config.databaseUrl, logger, { max: 10, ...API_POOL_OPTIONS });
-    stops.push(async () => {
-      apiRedis.disconnect();
-      await apiPool.end();
-    });
-    const auth = authSettings(config, apiPool, logger);
-    const apiKafka = createKafka({
-      brokers: config.kafkaBrokers,
-      clientId: 'percolator-api',
-      logger,
-      ...API_KAFKA_CLIENT,
-    });
-    const producer = apiKafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: API_PRODUCER_RETRY,
-    });
-    await producer.connect();
-    stops.push(() => producer.disconnect());
-    const topics = topicNames(config.topicPrefix);
-    const agents = await startAgentRegistry({ kafka, codec, topicPrefix: config.topicPrefix, logger });
-    consumers.watch(agents.runner);
-    const stopAgentGauge = publishAgentsOnline(agents.registry, metrics);
-    stops.push(async () => {
-      stopAgentGauge();
-      await agents.stop();
-    });
-    // The alert centre's dead letters: read from the topic's beginning by a group of this instance's own.
-    const deadLetters = new DeadLetterFeed({ kafka, codec, topicPrefix: config.topicPrefix, logger });
-    await deadLetters.start();
-    consumers.watch(...deadLetters.consumerRunners());
-    stops.push(() => deadLetters.stop());
-    const app = createApp({
-      logger,
-      readiness: readiness.checks,
-      liveness: [consumers.livenessCheck()],
-      auth,
-      bodyLimitBytes: config.bodyLimitBytes,
-      payloadLimits: config.payloadLimits,
-      metrics: metrics.registry,
-      services: {
-        workflows: new WorkflowRepository(apiPool),
-        executions: new ExecutionRepository(apiPool),
-        apiKeys: new ApiKeyRepository(apiPool),
-        audit: new AuditRepository(apiPool),
-        client: new ExecutionClient(producer, codec, topics),
-        store: new ExecutionStore({ redis: apiRedis, keyPrefix: config.topicPrefix }),
-        admission: new Admission({
-          redis: apiRedis,
-          keyPrefix: config.topicPrefix,
-          limit: config.maxConcurrentWorkflows,
-        }),
-        consumerLag: () =>
-          consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
-        agents: agents.registry,
-        // Heartbeats say what runs; the built-in agents' declarations fill in what none announced.
-        agentCatalog: layeredAgentCatalog(agents.registry, builtinAgentCatalog()),
-        consoleStats: new ConsoleStats(pool),
-        alerts: new AlertCentre({ pool, topicPrefix: config.topicPrefix, deadLetters }),
-      },
-    });
-    const server = await listen(app.callback(), config.port);
-    const live = new LiveUpdates({ server, kafka, codec, topicPrefix: config.topicPrefix, auth, logger });
-    await live.start();
-    consumers.watch(...live.consumerRunners());
-    logger.info({ port: config.port, auth: config.authMode }, 'API listening');
-    stops.push(async () => {
-      await live.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-  }
-
-  if (role !== 'all' && role !== 'api') {
-    // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
-    const app = createApp({
-      logger,
-      readiness: readiness.checks,
-      liveness: [consumers.livenessCheck()],
-      metrics: metrics.registry,
-    });
-    const server = await listen(app.callback(), config.port);
-    logger.info({ port: config.port }, 'probes and /metrics listening');
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  }
-
-  return {
-    async stop() {
-      for (const stop of stops.reverse()) await stop();
-      redis.disconnect();
-      await pool.end();
-      await tracing.shutdown();
-    },
+  const stop = async (): Promise<void> => {
+    for (const stopOne of stops.reverse()) await stopOne();
+    redis.disconnect();
+    await pool.end();
+    await tracing.shutdown();
   };
+  try {
+    await migrate({ databaseUrl: config.databaseUrl, logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    const created = await createMissingTopics(admin, loadTopicSpecs({ prefix: config.topicPrefix }));
+    await admin.disconnect();
+    if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+    const codec = await EnvelopeCodec.create(AvroCodec.forUrl(config.schemaRegistryUrl));
+
+    if (role === 'all' || role === 'orchestrator') {
+      const orchestrator = new Orchestrator({
+        kafka,
+        redis,
+        codec,
+        repository: new WorkflowRepository(pool),
+        logger,
+        topicPrefix: config.topicPrefix,
+        maxConcurrentWorkflows: config.maxConcurrentWorkflows,
+        metrics,
+        recovery: {
+          executions: new ExecutionRepository(pool),
+          parkedStarts: new ParkedStartRepository(pool),
+        },
+      });
+      consumers.watch(...orchestrator.consumerRunners());
+      await orchestrator.start();
+      stops.push(() => orchestrator.stop());
+    }
+    if (role === 'all' || role === 'history') {
+      const sink = new HistorySink({
+        ...{ kafka, codec, pool, topicPrefix: config.topicPrefix, logger },
+        onDeadLetter: (code) => metrics.deadLetters.inc({ reason: code, component: 'history' }),
+      });
+      consumers.watch(...sink.consumerRunners());
+      await sink.start();
+      const stopRetention = scheduleRetention(pool, config.retentionIntervalMs, logger);
+      stops.push(async () => {
+        stopRetention();
+        await sink.stop();
+      });
+      logger.info('history sink consuming lifecycle events');
+    }
+    if (role === 'all' || role === 'scheduler' || role === 'triggers') {
+      stops.push(
+        await startTriggerRoles(role, { kafka, redis, pool, codec, config, logger, metrics, consumers }),
+      );
+    }
+    if (role === 'all' || role === 'api') {
+      // The API's own Redis and Postgres clients fail fast during an outage (src/api/client-bounds.ts).
+      const apiRedis = createRedisClient(config.redisUrl, logger, API_REDIS_OPTIONS);
+      const apiPool = createPgPool(config.databaseUrl, logger, { max: 10, ...API_POOL_OPTIONS });
+      stops.push(async () => {
+        apiRedis.disconnect();
+        await apiPool.end();
+      });
+      const auth = authSettings(config, apiPool, logger);
+      const apiKafka = createKafka({
+        brokers: config.kafkaBrokers,
+        clientId: 'percolator-api',
+        logger,
+        ...API_KAFKA_CLIENT,
+      });
+      const producer = apiKafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: API_PRODUCER_RETRY,
+      });
+      await producer.connect();
+      stops.push(() => producer.disconnect());
+      const topics = topicNames(config.topicPrefix);
+      const agents = await startAgentRegistry({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+      consumers.watch(agents.runner);
+      const stopAgentGauge = publishAgentsOnline(agents.registry, metrics);
+      stops.push(async () => {
+        stopAgentGauge();
+        await agents.stop();
+      });
+      // The alert centre's dead letters: read from the topic's beginning by a group of this instance's own.
+      const deadLetters = new DeadLetterFeed({ kafka, codec, topicPrefix: config.topicPrefix, logger });
+      await deadLetters.start();
+      consumers.watch(...deadLetters.consumerRunners());
+      stops.push(() => deadLetters.stop());
+      const app = createApp({
+        logger,
+        readiness: readiness.checks,
+        liveness: [consumers.livenessCheck()],
+        auth,
+        bodyLimitBytes: config.bodyLimitBytes,
+        payloadLimits: config.payloadLimits,
+        metrics: metrics.registry,
+        services: {
+          workflows: new WorkflowRepository(apiPool),
+          executions: new ExecutionRepository(apiPool),
+          apiKeys: new ApiKeyRepository(apiPool),
+          audit: new AuditRepository(apiPool),
+          client: new ExecutionClient(producer, codec, topics),
+          store: new ExecutionStore({ redis: apiRedis, keyPrefix: config.topicPrefix }),
+          admission: new Admission({
+            redis: apiRedis,
+            keyPrefix: config.topicPrefix,
+            limit: config.maxConcurrentWorkflows,
+          }),
+          consumerLag: () =>
+            consumerLag(kafka, `${config.topicPrefix}.orchestrator`, topics.orchestratorInputs),
+          agents: agents.registry,
+          // Heartbeats say what runs; the built-in agents' declarations fill in what none announced.
+          agentCatalog: layeredAgentCatalog(agents.registry, builtinAgentCatalog()),
+          consoleStats: new ConsoleStats(pool),
+          alerts: new AlertCentre({ pool, topicPrefix: config.topicPrefix, deadLetters }),
+        },
+      });
+      const server = await listen(app.callback(), config.port);
+      const live = new LiveUpdates({ server, kafka, codec, topicPrefix: config.topicPrefix, auth, logger });
+      await live.start();
+      consumers.watch(...live.consumerRunners());
+      logger.info({ port: config.port, auth: config.authMode }, 'API listening');
+      stops.push(async () => {
+        await live.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+    }
+
+    if (role !== 'all' && role !== 'api') {
+      // Every process can be probed and scraped: without the API role, PORT serves /health, /ready and /metrics.
+      const app = createApp({
+        logger,
+        readiness: readiness.checks,
+        liveness: [consumers.livenessCheck()],
+        metrics: metrics.registry,
+      });
+      const server = await listen(app.callback(), config.port);
+      logger.info({ port: config.port }, 'probes and /metrics listening');
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+  } catch (error) {
+    // A start that fails half-way (no migrations, a broker refusing topics) must not leave open clients that
+    // keep the process alive: a supervisor (Kubernetes, Compose) restarts a process that exits, not one that hangs.
+    await stop().catch((closeError: unknown) =>
+      logger.warn({ err: closeError }, 'closing after a failed start'),
+    );
+    throw error;
+  }
+  return { stop };
 }
 
 /** The scheduler and/or the event triggers, sharing one producer for the starts and signals they publish. */

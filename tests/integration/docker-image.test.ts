@@ -98,13 +98,18 @@ describe('the Dockerfile image layout', () => {
     const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     engine.stdout!.on('data', collect);
     engine.stderr!.on('data', collect);
-    await waitUntil(async () => {
-      if (engine!.exitCode !== null) {
-        throw new Error(`serve from the image layout exited ${engine!.exitCode}:\n${output.join('\n')}`);
-      }
-      const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
-      return response?.status === 200;
-    }, 120_000);
+    try {
+      await waitUntil(async () => {
+        if (engine!.exitCode !== null) throw new Error(`it exited with ${engine!.exitCode}`);
+        const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
+        return response?.status === 200;
+      }, 120_000);
+    } catch (error) {
+      throw new Error(
+        `serve from the image layout did not become ready (${(error as Error).message}):\n` +
+          output.slice(-15).join('\n'),
+      );
+    }
   }, 420_000);
 
   afterAll(async () => {
