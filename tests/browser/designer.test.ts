@@ -125,15 +125,17 @@ describe('workflow designer in Chromium', () => {
     });
   }
 
-  /** Drops a palette kind onto the middle of the drawn connection `from → to`. */
+  /** Drags a palette kind over the middle of the drawn connection `from → to` (marked there) and drops it. */
   async function dropOnConnection(page: Page, kind: string, from: string, to: string): Promise<void> {
     await edgeOf(page, from, to).waitFor({ state: 'attached' });
     await laidOut(page);
     const middle = await edgeMiddle(page, from, to);
-    const canvas = await box(page.getByTestId('canvas'));
-    await page.getByTestId(`palette-${kind}`).dragTo(page.getByTestId('canvas'), {
-      targetPosition: { x: middle.x - canvas.x, y: middle.y - canvas.y },
-    });
+    await page.getByTestId(`palette-${kind}`).hover();
+    await page.mouse.down();
+    await page.mouse.move(middle.x, middle.y, { steps: 10 });
+    // While the step is over it, the connection it would go into is marked.
+    await edgeOf(page, from, to).and(page.locator('.drop-target')).waitFor({ state: 'attached' });
+    await page.mouse.up();
   }
 
   it('connects steps by dragging handle to handle and inserts a dropped step into a connection', async () => {

@@ -83,6 +83,8 @@ export function GraphView(props: GraphViewProps) {
     positions: {},
   });
   const [fitted, setFitted] = useState<string | undefined>();
+  /** `from>to` of the connection a palette step is being dragged over. */
+  const [dropTarget, setDropTarget] = useState<string | undefined>();
   const positions = laidOut.positions;
   // The nodes are rebuilt from the YAML on every render, so React Flow's measured sizes must be carried over:
   // a node without `measured` stays hidden until its size changes, which it may never do.
@@ -137,6 +139,7 @@ export function GraphView(props: GraphViewProps) {
     ...(edge.condition ? { label: edge.condition } : {}),
     animated: statuses !== undefined && statuses[edge.to] === 'running',
     selected: selected?.kind === 'edge' && selected.index === edge.index,
+    ...(dropTarget === `${edge.from}>${edge.to}` ? { className: 'drop-target' } : {}),
     data: { index: edge.index },
   }));
 
@@ -152,6 +155,7 @@ export function GraphView(props: GraphViewProps) {
 
   function onDrop(event: DragEvent) {
     event.preventDefault();
+    setDropTarget(undefined);
     const kind = event.dataTransfer.getData('application/x-percolator-step');
     if (!kind || !props.onDropKind) return;
     props.onDropKind(kind, connectionAt(event.clientX, event.clientY));
@@ -166,7 +170,12 @@ export function GraphView(props: GraphViewProps) {
         if (!editable) return;
         event.preventDefault();
         event.dataTransfer.dropEffect = 'copy';
+        // Shows which connection a drop here would go into.
+        const under = connectionAt(event.clientX, event.clientY);
+        const key = under ? `${under.from}>${under.to}` : undefined;
+        if (key !== dropTarget) setDropTarget(key);
       }}
+      onDragLeave={() => setDropTarget(undefined)}
       onDrop={editable ? onDrop : undefined}
     >
       <ReactFlow
