@@ -58,8 +58,8 @@ describe('percolator validate', () => {
   });
 
   it('refuses a field an action does not return and a mapping missing required inputs; the fixes pass', async () => {
-    const wrongField = 'tests/fixtures/workflows/invalid/wrong-output-field.yaml';
-    const missingInput = 'tests/fixtures/workflows/invalid/missing-required-input.yaml';
+    const wrongField = 'tests/fixtures/workflows/types/wrong-output-field.yaml';
+    const missingInput = 'tests/fixtures/workflows/types/missing-required-input.yaml';
     const io = captureIo();
     expect(await runCli(['validate', wrongField, missingInput], io)).toBe(1);
     expect(io.stdout).toEqual([
