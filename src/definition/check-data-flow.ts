@@ -3,7 +3,14 @@
 // own syntax tree. What is not declared (an agent without schemas, an open object) is never an error.
 import { expressionAst, type CompiledExpression } from '../expression/index.js';
 import type { AgentCatalog } from './agent-catalog.js';
-import { fieldOf, requiredAlternativesOf, requiredFieldsOf, shapeOfSchema, UNKNOWN_SHAPE, type DataShape } from './data-shape.js';
+import {
+  fieldOf,
+  requiredAlternativesOf,
+  requiredFieldsOf,
+  shapeOfSchema,
+  UNKNOWN_SHAPE,
+  type DataShape,
+} from './data-shape.js';
 import type { ExpressionTable } from './expression-table.js';
 import type { ProblemList } from './problem.js';
 import { stepOrderOf, type StepOrder } from './step-order.js';
@@ -125,7 +132,11 @@ class DataFlowChecker {
       return output === undefined ? UNKNOWN_SHAPE : shapeOfSchema(output);
     }
     if (step.type === 'condition') {
-      return { kind: 'object', fields: new Map([['passed', { kind: 'scalar', type: 'boolean' }]]), open: false };
+      return {
+        kind: 'object',
+        fields: new Map([['passed', { kind: 'scalar', type: 'boolean' }]]),
+        open: false,
+      };
     }
     if (step.type === 'transform' && step.output !== undefined) {
       const compiled = this.expressions.get(`${this.#pointers.get(step.id)}/output`);
@@ -223,7 +234,9 @@ class DataFlowChecker {
           pointer,
           'unknown-field',
           `${owner} has no ${owner === 'the workflow input' ? '' : 'output '}field \`${name}\`${at}; ${
-            near ? `did you mean \`${near}\`?` : `it has ${known.map((field) => `\`${field}\``).join(', ') || 'no fields'}`
+            near
+              ? `did you mean \`${near}\`?`
+              : `it has ${known.map((field) => `\`${field}\``).join(', ') || 'no fields'}`
           }`,
         );
         return;
@@ -270,7 +283,11 @@ class DataFlowChecker {
 
   private scalarTypeOf(path: readonly AstNode[], scope: Scope): string | undefined {
     const [head, ...rest] = path;
-    if (head?.type !== 'name' || !this.#steps.has(String(head.value)) || !scope.upstream.has(String(head.value))) {
+    if (
+      head?.type !== 'name' ||
+      !this.#steps.has(String(head.value)) ||
+      !scope.upstream.has(String(head.value))
+    ) {
       return undefined;
     }
     let shape = this.#outputs.get(String(head.value)) ?? UNKNOWN_SHAPE;
@@ -304,7 +321,12 @@ class DataFlowChecker {
     if (missing.length === 0 && satisfied) return;
     const names = (fields: readonly string[]): string => fields.map((field) => `\`${field}\``).join(', ');
     const needed = satisfied ? missing : [...missing, ...(unmet[0] ?? [])];
-    const otherwise = satisfied ? '' : unmet.slice(1).map((fields) => ` (or ${names(fields)})`).join('');
+    const otherwise = satisfied
+      ? ''
+      : unmet
+          .slice(1)
+          .map((fields) => ` (or ${names(fields)})`)
+          .join('');
     this.problems.error(
       pointer,
       'missing-input-field',
@@ -320,7 +342,9 @@ function describeStep(step: StepDefinition): string {
 }
 
 function pathText(path: readonly AstNode[]): string {
-  return path.map((node) => (node.type === 'variable' ? `$${String(node.value)}` : String(node.value))).join('.');
+  return path
+    .map((node) => (node.type === 'variable' ? `$${String(node.value)}` : String(node.value)))
+    .join('.');
 }
 
 /** The keys of an object constructor `{ 'a': …, 'b': … }` with literal keys; undefined for anything else. */
@@ -374,7 +398,8 @@ function comparisons(ast: AstNode): AstNode[] {
   const found: AstNode[] = [];
   const visit = (node: AstNode | undefined): void => {
     if (!node || typeof node !== 'object' || node.type === 'lambda' || node.type === 'path') return;
-    if (node.type === 'binary' && ['=', '!=', '<', '<=', '>', '>='].includes(String(node.value))) found.push(node);
+    if (node.type === 'binary' && ['=', '!=', '<', '<=', '>', '>='].includes(String(node.value)))
+      found.push(node);
     for (const child of children(node)) visit(child);
   };
   visit(ast);

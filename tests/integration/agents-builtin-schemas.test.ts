@@ -35,7 +35,11 @@ describe('built-in actions match their declared schemas', () => {
   });
 
   /** Runs `type.action` with `input` after checking the input schema accepts it; checks the output. */
-  async function run(type: string, action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function run(
+    type: string,
+    action: string,
+    input: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const definition = agents.get(type)?.actions.get(action);
     expect(definition?.inputJsonSchema, `${type}.${action} declares an input schema`).toBeTruthy();
     expect(definition?.outputJsonSchema, `${type}.${action} declares an output schema`).toBeTruthy();
@@ -55,7 +59,9 @@ describe('built-in actions match their declared schemas', () => {
     const feedback = 'The barista was rude and my coffee arrived cold. Terrible service.';
     const analysis = await run('feedback-analyst', 'analyze_feedback', { feedback });
     expect(analysis).toMatchObject({ sentiment: 'negative', label: 'negative' });
-    await run('feedback-analyst', 'analyze_feedback', { feedback_items: ['Great!', { id: 7, text: 'Too slow' }] });
+    await run('feedback-analyst', 'analyze_feedback', {
+      feedback_items: ['Great!', { id: 7, text: 'Too slow' }],
+    });
     await run('feedback-analyst', 'categorize_feedback', { feedback });
     await run('feedback-analyst', 'categorize_feedback', { feedback_items: ['Too pricey', 'Late delivery'] });
     await run('feedback-analyst', 'generate_response', { feedback, customer_name: 'Ana' });
@@ -109,7 +115,9 @@ describe('built-in actions match their declared schemas', () => {
   });
 
   it('every action of every built-in agent was run above', () => {
-    const all = [...agents.values()].flatMap((agent) => [...agent.actions.keys()].map((a) => `${agent.type}.${a}`));
+    const all = [...agents.values()].flatMap((agent) =>
+      [...agent.actions.keys()].map((a) => `${agent.type}.${a}`),
+    );
     expect(all).toHaveLength(14);
     expect([...covered].sort()).toEqual(all.sort());
   });

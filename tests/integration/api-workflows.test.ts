@@ -92,7 +92,9 @@ describe('admin API: workflows', () => {
 
     const restock = (input: string) =>
       `workflow:\n  name: ${name('restock')}\n  steps:\n    - id: order\n      type: agent\n      agent_type: inventory\n      action: update_inventory\n      input: "${input}"\n`;
-    const missing = await api.request('POST', '/api/v1/workflows', { text: restock("{ 'reason': 'restock' }") });
+    const missing = await api.request('POST', '/api/v1/workflows', {
+      text: restock("{ 'reason': 'restock' }"),
+    });
     expect(missing.status).toBe(422);
     expect(missing.body.errors[0]).toMatchObject({ rule: 'missing-input-field', line: 8 });
     expect(missing.body.errors[0].message).toContain('update_inventory needs `product_id`, `delta`');

@@ -21,7 +21,12 @@ describe('docs examples on the real stack', () => {
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: testServices().databaseUrl, max: 8 });
-    const agents = createBuiltinAgents({ pool, config: {}, logger: createLogger({ level: 'silent' }), llm: null });
+    const agents = createBuiltinAgents({
+      pool,
+      config: {},
+      logger: createLogger({ level: 'silent' }),
+      llm: null,
+    });
     engine = await TestEngine.start({ label: 'docs-examples', agents, orchestrators: 1, partitions: 1 });
     for (const example of ['sequential', 'parallel', 'conditional', 'event-driven', 'hybrid']) {
       const definition = parse(readFileSync(`${EXAMPLES}${example}.yaml`, 'utf8')) as {
@@ -63,7 +68,9 @@ describe('docs examples on the real stack', () => {
   }, 120_000);
 
   it('conditional: a friendly review gets a reply, an angry one is escalated', async () => {
-    const friendly = await runToEnd('conditional', { feedback: 'Lovely coffee and great service, thank you!' });
+    const friendly = await runToEnd('conditional', {
+      feedback: 'Lovely coffee and great service, thank you!',
+    });
     expect(friendly.status).toBe('completed');
     expect(friendly.steps['auto_reply']?.status).toBe('succeeded');
     expect(friendly.steps['escalate']?.status ?? 'not run').not.toBe('succeeded');
@@ -83,7 +90,9 @@ describe('docs examples on the real stack', () => {
     });
     const state = await engine.waitFor(
       id,
-      (current) => current.steps['forecast']?.status !== undefined && !['pending', 'running'].includes(current.steps['forecast'].status),
+      (current) =>
+        current.steps['forecast']?.status !== undefined &&
+        !['pending', 'running'].includes(current.steps['forecast'].status),
       RUN_TIMEOUT_MS,
     );
     expect(state.steps['forecast']?.status).toBe('succeeded');

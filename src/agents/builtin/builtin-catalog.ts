@@ -44,4 +44,3 @@ export function declaredSchemas(definition: AgentDefinition): Record<string, Act
     ]),
   );
 }
-

@@ -52,6 +52,7 @@ function avroToJsonSchema(avro: unknown): JsonSchema {
   }
   if (node['type'] === 'array') return { type: 'array', items: avroToJsonSchema(node['items']) };
   if (node['type'] === 'map') return { type: 'object' };
-  if (node['type'] === 'enum' && Array.isArray(node['symbols'])) return { type: 'string', enum: node['symbols'] };
+  if (node['type'] === 'enum' && Array.isArray(node['symbols']))
+    return { type: 'string', enum: node['symbols'] };
   return avroToJsonSchema(node['type']);
 }

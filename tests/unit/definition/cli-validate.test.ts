@@ -57,6 +57,31 @@ describe('percolator validate', () => {
     expect(io.stdout.join('\n')).toMatch(/typo\.yaml:19:\d+ .*create_contnet.*create_content/);
   });
 
+  it('refuses a field an action does not return and a mapping missing required inputs; the fixes pass', async () => {
+    const wrongField = 'tests/fixtures/workflows/types/wrong-output-field.yaml';
+    const missingInput = 'tests/fixtures/workflows/types/missing-required-input.yaml';
+    const io = captureIo();
+    expect(await runCli(['validate', wrongField, missingInput], io)).toBe(1);
+    expect(io.stdout).toEqual([
+      `${wrongField}:13:23 step \`analyze\` (feedback-analyst.analyze_feedback) has no output field \`sentimnt\`; did you mean \`sentiment\`?`,
+      `${missingInput}:13:14 step \`order\` (inventory.update_inventory): update_inventory needs \`product_id\`, \`delta\` (or \`quantity_change\`)`,
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+    const fixedField = join(dir, 'field.yaml');
+    const fixedInput = join(dir, 'input.yaml');
+    await writeFile(fixedField, (await readFile(wrongField, 'utf8')).replace('sentimnt', 'sentiment'));
+    await writeFile(
+      fixedInput,
+      (await readFile(missingInput, 'utf8')).replace(
+        "'order_quantity': forecast.recommended_order_quantity",
+        "'product_id': product_id, 'delta': forecast.recommended_order_quantity",
+      ),
+    );
+    const fixed = captureIo();
+    expect(await runCli(['validate', fixedField, fixedInput], fixed)).toBe(0);
+    expect(fixed.stdout).toEqual([`OK ${fixedField}`, `OK ${fixedInput}`]);
+  });
+
   it('prints one located line per problem and exits 1 for an invalid file', async () => {
     const io = captureIo();
     expect(await runCli(['validate', SEED, BROKEN], io)).toBe(1);

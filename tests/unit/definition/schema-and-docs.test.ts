@@ -47,7 +47,9 @@ describe('docs/workflow-language.md examples', () => {
 
   // The built-in agents' declared types: every field an example reads, and every input it maps, exists.
   it.each(fixtures)('%s validates against the built-in agents, without a warning', (name) => {
-    const result = compileWorkflow(readFileSync(EXAMPLES + name, 'utf8'), { agentCatalog: builtinAgentCatalog() });
+    const result = compileWorkflow(readFileSync(EXAMPLES + name, 'utf8'), {
+      agentCatalog: builtinAgentCatalog(),
+    });
     expect(result.problems).toEqual([]);
   });
 

@@ -1,5 +1,14 @@
 // What the feedback-analyst's actions take and return (docs/agents.md describes the fields).
-import { anyObject, input, listOf, nullable, number, oneOfValues, output, string } from '../schema-builders.js';
+import {
+  anyObject,
+  input,
+  listOf,
+  nullable,
+  number,
+  oneOfValues,
+  output,
+  string,
+} from '../schema-builders.js';
 
 const sentimentLabel = oneOfValues(['positive', 'neutral', 'negative']);
 const feedbackInput = input({

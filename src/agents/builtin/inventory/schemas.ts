@@ -33,7 +33,13 @@ export const INVENTORY_SCHEMAS = {
     // `quantity_change` is the older name of `delta`; the agent still reads it, a definition should say `delta`.
     input: {
       ...input(
-        { product_id: productId, delta: integer, quantity_change: integer, reason: string, reorder_point: integer },
+        {
+          product_id: productId,
+          delta: integer,
+          quantity_change: integer,
+          reason: string,
+          reorder_point: integer,
+        },
         ['product_id'],
       ),
       anyOf: [{ required: ['delta'] }, { required: ['quantity_change'] }],

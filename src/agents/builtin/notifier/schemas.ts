@@ -1,5 +1,15 @@
 // What the notifier's actions take and return (docs/agents.md describes the fields).
-import { anyObject, boolean, input, integer, listOf, nullable, oneOfValues, output, string } from '../schema-builders.js';
+import {
+  anyObject,
+  boolean,
+  input,
+  integer,
+  listOf,
+  nullable,
+  oneOfValues,
+  output,
+  string,
+} from '../schema-builders.js';
 import { CHANNELS, SEVERITIES } from './channels.js';
 
 const severity = oneOfValues(SEVERITIES);
@@ -21,14 +31,23 @@ export const NOTIFIER_SCHEMAS = {
       },
       ['message'],
     ),
-    output: output(
-      { delivered: integer, deliveries: listOf(anyObject), subject: string, severity },
-      ['delivered', 'deliveries', 'subject', 'severity'],
-    ),
+    output: output({ delivered: integer, deliveries: listOf(anyObject), subject: string, severity }, [
+      'delivered',
+      'deliveries',
+      'subject',
+      'severity',
+    ]),
   },
   create_alert: {
     input: {
-      ...input({ title: string, subject: string, message: string, severity, source: string, labels: anyObject }),
+      ...input({
+        title: string,
+        subject: string,
+        message: string,
+        severity,
+        source: string,
+        labels: anyObject,
+      }),
       anyOf: [{ required: ['title'] }, { required: ['subject'] }],
     },
     output: output(

@@ -36,7 +36,13 @@ export const SOCIAL_MEDIA_SCHEMAS = {
       ['brand_id'],
     ),
     output: output(
-      { brand_id: string, content_topic: string, ...post, variants: listOf(anyObject), brand_guidelines: anyValue },
+      {
+        brand_id: string,
+        content_topic: string,
+        ...post,
+        variants: listOf(anyObject),
+        brand_guidelines: anyValue,
+      },
       ['brand_id', 'content_topic', 'platform', 'content', 'hashtags', 'quality_score', 'quality_breakdown'],
     ),
   },
@@ -105,9 +111,10 @@ export const SOCIAL_MEDIA_SCHEMAS = {
     ),
   },
   analyze_content: {
-    input: input({ content: string, platform: string, platforms: listOf(string), brand_guidelines: anyObject }, [
-      'content',
-    ]),
+    input: input(
+      { content: string, platform: string, platforms: listOf(string), brand_guidelines: anyObject },
+      ['content'],
+    ),
     output: output(
       {
         platform: string,

@@ -31,7 +31,9 @@ const agent = defineAgent({
 
 describe('schemas in heartbeats', () => {
   const registry = new AgentRegistry({ now: () => 1_700_000_000_000 });
-  registry.observeHeartbeat(buildHeartbeat(agent, 'scorer-1', { inFlight: 0, capacity: 4 }, 1_700_000_000_000));
+  registry.observeHeartbeat(
+    buildHeartbeat(agent, 'scorer-1', { inFlight: 0, capacity: 4 }, 1_700_000_000_000),
+  );
 
   it('announces Avro when declared and JSON Schema otherwise; the registry reads both as JSON Schema', () => {
     expect(registry.actionSchemas('scorer', 'score')).toEqual({
