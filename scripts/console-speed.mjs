@@ -9,7 +9,7 @@
 // Usage: PERCOLATOR_URL=http://127.0.0.1:8080 [PERCOLATOR_TOKEN=<admin token or API key>] \
 //          node scripts/console-speed.mjs [--rate 100] [--seconds 10] [--loads 10]
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -184,17 +184,7 @@ async function eventToScreen(browser) {
   };
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 try {
   const cold = await firstRender(browser, false);
   const warm = await firstRender(browser, true);

@@ -23,6 +23,19 @@ export function ensureBuilt(): void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
+/** This process's environment with the test services and a topic prefix named, as a child process needs them. */
+function servicesEnv(topicPrefix: string): NodeJS.ProcessEnv {
+  const services = testServices();
+  return {
+    ...process.env,
+    TOPIC_PREFIX: topicPrefix,
+    KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+    REDIS_URL: services.redisUrl,
+    DATABASE_URL: services.databaseUrl,
+  };
+}
+
 export class EngineProcess {
   readonly output: string[] = [];
   private constructor(readonly child: ChildProcess) {}
@@ -32,16 +45,10 @@ export class EngineProcess {
     role: string,
     extraEnv: Record<string, string> = {},
   ): Promise<EngineProcess> {
-    const services = testServices();
     const child = spawn(process.execPath, [join(ROOT, 'bin/percolator.js'), 'serve', '--role', role], {
       cwd: ROOT,
       env: {
-        ...process.env,
-        TOPIC_PREFIX: topicPrefix,
-        KAFKA_BROKERS: services.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-        REDIS_URL: services.redisUrl,
-        DATABASE_URL: services.databaseUrl,
+        ...servicesEnv(topicPrefix),
         LOG_LEVEL: 'info',
         // Each process serves probes and /metrics; a free port each, so several can run side by side.
         PORT: '0',
@@ -102,7 +109,6 @@ export class AgentsProcess {
 
   /** Starts the agents of `types` on the topics of `topicPrefix`; `extraEnv` overrides the test services. */
   static start(topicPrefix: string, types: string[], extraEnv: Record<string, string> = {}): AgentsProcess {
-    const services = testServices();
     const child = spawn(
       process.execPath,
       [
@@ -117,12 +123,7 @@ export class AgentsProcess {
       {
         cwd: ROOT,
         env: {
-          ...process.env,
-          TOPIC_PREFIX: topicPrefix,
-          KAFKA_BROKERS: services.kafkaBrokers.join(','),
-          SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-          REDIS_URL: services.redisUrl,
-          DATABASE_URL: services.databaseUrl,
+          ...servicesEnv(topicPrefix),
           ...extraEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
