@@ -117,7 +117,7 @@ describe('admin API fuzzing', () => {
 
   beforeAll(async () => {
     engine = await TestEngine.start({ label: 'api-fuzz', agents: [echoAgent] });
-    api = await ApiHarness.start(engine);
+    api = await ApiHarness.start(engine, { alerts: true });
     for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = await api.token(role);
     const created = await api.request('POST', '/api/v1/workflows', {
       body: {
