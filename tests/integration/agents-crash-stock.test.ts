@@ -1,5 +1,5 @@
 // The timeout-plus-retry scenario of issue 17 on the real stack: every execution takes one unit of stock
-// through the inventory agent in its own process, with a 10 s step timeout and 3 attempts, while that
+// through the inventory agent in its own process, with a 10 s step timeout and 5 attempts, while that
 // process is killed with SIGKILL twice and restarted. Commands are redelivered, attempts time out and are
 // retried, late answers of earlier attempts arrive: the stock must still drop by exactly one per execution.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -110,7 +110,9 @@ describe('agents killed under a step timeout with retries', () => {
             agent_type: 'inventory',
             action: 'update_inventory',
             timeout: '10s',
-            retry_policy: { max_attempts: 3, initial_interval: '1s', jitter: false },
+            // Two kills can each cost an execution an attempt; a busy machine may cost one more (a pool
+            // wait, a timeout). What is asserted is the stock, not how many attempts it took.
+            retry_policy: { max_attempts: 5, initial_interval: '1s', jitter: false },
           },
         ],
       },

@@ -21,6 +21,11 @@ export interface BuiltinAgentDeps {
 }
 
 const UNDEFINED_TABLE = '42P01';
+
+/** pg-pool's own error when no client of the pool came free in time (it carries no code): busy, not broken. */
+function isPoolWaitTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+}
 const CONNECTION_CLASS = /^(08|57P0|53)/;
 
 /**
@@ -44,7 +49,8 @@ export async function withStore<T>(operation: () => Promise<T>): Promise<T> {
       (typeof code === 'string' && CONNECTION_CLASS.test(code)) ||
       code === 'ECONNREFUSED' ||
       code === 'ECONNRESET' ||
-      code === 'ETIMEDOUT'
+      code === 'ETIMEDOUT' ||
+      isPoolWaitTimeout(error)
     ) {
       throw new AgentError('STORE_UNAVAILABLE', `Postgres: ${(error as Error).message}`, {
         retriable: true,
