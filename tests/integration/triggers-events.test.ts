@@ -15,6 +15,7 @@ import { topicNames } from '../../src/kafka/topic-specs.js';
 import { ActiveWorkflows } from '../../src/triggers/active-workflows.js';
 import { EventTriggers } from '../../src/triggers/events/event-triggers.js';
 import { eventExecutionId } from '../../src/triggers/ids.js';
+import { waitUntil } from '../support/wait.js';
 import { TestEngine, type TopicTap } from '../support/engine.js';
 import { testServices } from '../support/services.js';
 
@@ -367,7 +368,12 @@ describe('triggers: events from Kafka', () => {
         steps: [{ id: 'welcome', type: 'transform', output: "{ 'welcomed': partner }" }],
       },
     });
-    await triggers.reload();
+    // The broker may list a topic it has just created a moment later; the engine reloads on an interval,
+    // so a reload that does not see it yet is followed by one that does.
+    await waitUntil(async () => {
+      await triggers.reload();
+      return triggers.topics.includes(topic);
+    }, 30_000);
     expect([...triggers.topics].sort()).toEqual([inbound, topic].sort());
     await triggers.waitUntilAssigned();
     await engine.rawProducer.send({
